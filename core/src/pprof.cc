@@ -1,0 +1,711 @@
+// Streaming pprof reader and generated-code writer. Wire format:
+// https://protobuf.dev/programming-guides/encoding/ ; schema: core/proto/profile.proto.
+#include "pyrolens/pprof.h"
+
+#include <google/protobuf/io/coded_stream.h>
+
+#include <unordered_map>
+
+#include "profile.pb.h"
+#include "pyrolens/compression.h"
+
+namespace pyrolens {
+namespace {
+
+using google::protobuf::io::CodedInputStream;
+
+enum WireType { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
+
+// Maps pprof's on-disk ids to vector positions; dense ids use a vector.
+class IdMap {
+ public:
+  bool Insert(uint64_t id, uint32_t index) {
+    if (id < kDenseLimit) {
+      if (dense_.size() <= id) dense_.resize(id + 1, kNone);
+      if (dense_[id] != kNone) return false;
+      dense_[id] = index;
+      return true;
+    }
+    return sparse_.emplace(id, index).second;
+  }
+  uint32_t Find(uint64_t id) const {
+    if (id < kDenseLimit) return id < dense_.size() ? dense_[id] : kNone;
+    auto it = sparse_.find(id);
+    return it == sparse_.end() ? kNone : it->second;
+  }
+
+ private:
+  static constexpr uint64_t kDenseLimit = 1 << 24;
+  std::vector<uint32_t> dense_;
+  std::unordered_map<uint64_t, uint32_t> sparse_;
+};
+
+// Caches stack ids by the exact bytes of a sample's packed location_id field, so
+// a repeated stack costs one hash and one memcmp.
+class RawStackCache {
+ public:
+  uint32_t Find(const uint8_t* p, uint32_t n, uint64_t h) const {
+    if (slots_.empty()) return kNone;
+    size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask; slots_[i].p != nullptr; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.hash == h && s.n == n && memcmp(s.p, p, n) == 0) return s.stack;
+    }
+    return kNone;
+  }
+  void Insert(const uint8_t* p, uint32_t n, uint64_t h, uint32_t stack) {
+    if ((used_ + 1) * 2 > slots_.size()) Grow();
+    size_t mask = slots_.size() - 1;
+    size_t i = h & mask;
+    while (slots_[i].p != nullptr) i = (i + 1) & mask;
+    slots_[i] = {p, n, stack, h};
+    ++used_;
+  }
+
+ private:
+  struct Slot {
+    const uint8_t* p = nullptr;
+    uint32_t n = 0;
+    uint32_t stack = 0;
+    uint64_t hash = 0;
+  };
+  void Grow() {
+    std::vector<Slot> old;
+    old.swap(slots_);
+    slots_.resize(old.empty() ? 1024 : old.size() * 2);
+    used_ = 0;
+    for (const Slot& s : old) {
+      if (s.p != nullptr) Insert(s.p, s.n, s.hash, s.stack);
+    }
+  }
+  std::vector<Slot> slots_;
+  size_t used_ = 0;
+};
+
+class PprofReader {
+ public:
+  explicit PprofReader(std::string_view data)
+      : data_(reinterpret_cast<const uint8_t*>(data.data())), size_(data.size()) {}
+
+  Result<Profile> Read() {
+    RETURN_IF_ERROR(ReadTopLevel(/*samples=*/false));
+    RETURN_IF_ERROR(ResolveTables());
+    RETURN_IF_ERROR(ReadTopLevel(/*samples=*/true));
+    RETURN_IF_ERROR(CheckSampleStrings());
+    return std::move(p_);
+  }
+
+ private:
+  std::unique_ptr<CodedInputStream> NewStream() const {
+    auto in = std::make_unique<CodedInputStream>(data_, static_cast<int>(size_));
+    in->SetTotalBytesLimit(static_cast<int>(std::min<size_t>(size_, INT32_MAX)));
+    in->SetRecursionLimit(4);
+    return in;
+  }
+
+  static Status Bad(const std::string& field, size_t offset, const std::string& what) {
+    return Status::Corruption(Format("pprof: %s at offset %zu: %s", field.c_str(), offset,
+                                     what.c_str()));
+  }
+  static Status Truncated(const std::string& field, size_t offset) {
+    return Bad(field, offset, "input truncated or malformed varint");
+  }
+
+  // Some encoders (.NET's) omit ids and refer to entries by 1-based position.
+  uint64_t PositionalIdIfMissing(uint64_t id, size_t index) {
+    if (id != 0) return id;
+    ++p_.stats.missing_ids;
+    return index + 1;
+  }
+
+  // Skips one field of `wire_type`, counting it as unknown.
+  Status SkipField(CodedInputStream* in, int wire_type, const std::string& field) {
+    size_t at = in->CurrentPosition();
+    uint64_t v = 0;
+    uint32_t len;
+    bool ok = true;
+    switch (wire_type) {
+      case kVarint:
+        ok = in->ReadVarint64(&v);
+        break;
+      case kFixed64:
+        ok = in->Skip(8);
+        break;
+      case kLengthDelimited:
+        ok = in->ReadVarint32(&len) && in->Skip(static_cast<int>(len));
+        break;
+      case kFixed32:
+        ok = in->Skip(4);
+        break;
+      default:
+        return Bad(field, at, Format("unsupported wire type %d", wire_type));
+    }
+    if (!ok) return Truncated(field, at);
+    ++p_.stats.unknown_fields;
+    return Status();
+  }
+
+  // Reads a varint field value; `field` names it in errors.
+  Status Varint(CodedInputStream* in, int wire_type, const std::string& field, uint64_t* v) {
+    size_t at = in->CurrentPosition();
+    if (wire_type != kVarint) {
+      return Bad(field, at, Format("expected wire type 0 (varint), found %d", wire_type));
+    }
+    if (!in->ReadVarint64(v)) return Truncated(field, at);
+    return Status();
+  }
+
+  Status StringIndex(CodedInputStream* in, int wire_type, const std::string& field,
+                     StringId* out) {
+    size_t at = in->CurrentPosition();
+    uint64_t v = 0;
+    RETURN_IF_ERROR(Varint(in, wire_type, field, &v));
+    if (v >= kNone) return Bad(field, at, Format("string index %lld out of range",
+                                                 static_cast<long long>(v)));
+    *out = static_cast<StringId>(v);
+    return Status();
+  }
+
+  // Runs `on_field(field_number, wire_type)` for each field of a length-delimited
+  // message that starts at the current position.
+  template <typename F>
+  Status Message(CodedInputStream* in, const std::string& name, F&& on_field) {
+    size_t at = in->CurrentPosition();
+    uint32_t len;
+    if (!in->ReadVarint32(&len)) return Truncated(name, at);
+    if (len > size_ - in->CurrentPosition()) {
+      return Bad(name, at, Format("length %u runs past the end of input (%zu bytes left)", len,
+                                  size_ - in->CurrentPosition()));
+    }
+    auto limit = in->PushLimit(static_cast<int>(len));
+    while (uint32_t tag = in->ReadTag()) {
+      RETURN_IF_ERROR(on_field(static_cast<int>(tag >> 3), static_cast<int>(tag & 7)));
+    }
+    if (!in->ConsumedEntireMessage() || in->BytesUntilLimit() != 0) {
+      return Bad(name, in->CurrentPosition(), "malformed field tag");
+    }
+    in->PopLimit(limit);
+    return Status();
+  }
+
+  Status ValueTypeMsg(CodedInputStream* in, const std::string& name, ValueType* vt) {
+    return Message(in, name, [&](int f, int wt) -> Status {
+      if (f == 1) return StringIndex(in, wt, name + ".type", &vt->type);
+      if (f == 2) return StringIndex(in, wt, name + ".unit", &vt->unit);
+      return SkipField(in, wt, name);
+    });
+  }
+
+  Status MappingMsg(CodedInputStream* in) {
+    std::string name = Format("mapping[%zu]", p_.mappings.size());
+    Mapping m;
+    RETURN_IF_ERROR(Message(in, name, [&](int f, int wt) -> Status {
+      uint64_t v = 0;
+      switch (f) {
+        case 1: return Varint(in, wt, name + ".id", &m.id);
+        case 2: return Varint(in, wt, name + ".memory_start", &m.memory_start);
+        case 3: return Varint(in, wt, name + ".memory_limit", &m.memory_limit);
+        case 4: return Varint(in, wt, name + ".file_offset", &m.file_offset);
+        case 5: return StringIndex(in, wt, name + ".filename", &m.filename);
+        case 6: return StringIndex(in, wt, name + ".build_id", &m.build_id);
+        case 7: case 8: case 9: case 10:
+          RETURN_IF_ERROR(Varint(in, wt, name + ".has_*", &v));
+          (f == 7 ? m.has_functions : f == 8 ? m.has_filenames
+                   : f == 9 ? m.has_line_numbers : m.has_inline_frames) = v != 0;
+          return Status();
+        default: return SkipField(in, wt, name);
+      }
+    }));
+    p_.mappings.push_back(m);
+    return Status();
+  }
+
+  Status FunctionMsg(CodedInputStream* in) {
+    std::string name = Format("function[%zu]", p_.functions.size());
+    Function fn;
+    uint64_t id = 0, start = 0;
+    RETURN_IF_ERROR(Message(in, name, [&](int f, int wt) -> Status {
+      switch (f) {
+        case 1: return Varint(in, wt, name + ".id", &id);
+        case 2: return StringIndex(in, wt, name + ".name", &fn.name);
+        case 3: return StringIndex(in, wt, name + ".system_name", &fn.system_name);
+        case 4: return StringIndex(in, wt, name + ".filename", &fn.filename);
+        case 5: return Varint(in, wt, name + ".start_line", &start);
+        default: return SkipField(in, wt, name);
+      }
+    }));
+    fn.start_line = static_cast<int64_t>(start);
+    id = PositionalIdIfMissing(id, p_.functions.size());
+    if (!function_ids_.Insert(id, static_cast<uint32_t>(p_.functions.size()))) {
+      return Status::Corruption(Format("pprof: %s: duplicate function id %llu", name.c_str(),
+                                       static_cast<unsigned long long>(id)));
+    }
+    p_.functions.push_back(fn);
+    return Status();
+  }
+
+  Status LocationMsg(CodedInputStream* in) {
+    std::string name = Format("location[%zu]", p_.locations.size());
+    Location loc;
+    uint64_t id = 0, mapping_id = 0, folded = 0;
+    loc.first_line = static_cast<uint32_t>(p_.lines.size());
+    RETURN_IF_ERROR(Message(in, name, [&](int f, int wt) -> Status {
+      switch (f) {
+        case 1: return Varint(in, wt, name + ".id", &id);
+        case 2: return Varint(in, wt, name + ".mapping_id", &mapping_id);
+        case 3: return Varint(in, wt, name + ".address", &loc.address);
+        case 5: return Varint(in, wt, name + ".is_folded", &folded);
+        case 4: {
+          std::string lname = Format("%s.line[%u]", name.c_str(), loc.num_lines);
+          Line line;
+          uint64_t fid = 0, lineno = 0, column = 0;
+          RETURN_IF_ERROR(Message(in, lname, [&](int lf, int lwt) -> Status {
+            switch (lf) {
+              case 1: return Varint(in, lwt, lname + ".function_id", &fid);
+              case 2: return Varint(in, lwt, lname + ".line", &lineno);
+              case 3: return Varint(in, lwt, lname + ".column", &column);
+              default: return SkipField(in, lwt, lname);
+            }
+          }));
+          // Function ids are resolved once all functions are read (ResolveTables).
+          line.function = fid == 0 ? kNone : static_cast<uint32_t>(line_function_ids_.size());
+          line_function_ids_.push_back(fid);
+          line.line = static_cast<int64_t>(lineno);
+          line.column = static_cast<int64_t>(column);
+          p_.lines.push_back(line);
+          ++loc.num_lines;
+          return Status();
+        }
+        default: return SkipField(in, wt, name);
+      }
+    }));
+    loc.is_folded = folded != 0;
+    id = PositionalIdIfMissing(id, p_.locations.size());
+    loc.mapping = static_cast<uint32_t>(location_mapping_ids_.size());
+    location_mapping_ids_.push_back(mapping_id);
+    if (!location_ids_.Insert(id, static_cast<uint32_t>(p_.locations.size()))) {
+      return Status::Corruption(Format("pprof: %s: duplicate location id %llu", name.c_str(),
+                                       static_cast<unsigned long long>(id)));
+    }
+    p_.locations.push_back(loc);
+    return Status();
+  }
+
+  Status ReadTopLevel(bool samples) {
+    auto in = NewStream();
+    bool seen_string = false;
+    while (uint32_t tag = in->ReadTag()) {
+      int f = static_cast<int>(tag >> 3), wt = static_cast<int>(tag & 7);
+      size_t at = in->CurrentPosition();
+      if (f == 2 && wt == kLengthDelimited) {
+        if (samples) {
+          RETURN_IF_ERROR(SampleMsg(in.get()));
+        } else {
+          uint32_t len;
+          if (!in->ReadVarint32(&len) || !in->Skip(static_cast<int>(len))) {
+            return Truncated(Format("sample[%zu]", num_samples_), at);
+          }
+          ++num_samples_;
+        }
+        continue;
+      }
+      if (samples) {
+        RETURN_IF_ERROR(SkipField(in.get(), wt, "profile"));
+        --p_.stats.unknown_fields;  // already counted in the first pass
+        continue;
+      }
+      uint64_t v = 0;
+      switch (f) {
+        case 1: {
+          ValueType vt;
+          RETURN_IF_ERROR(ValueTypeMsg(in.get(), Format("sample_type[%zu]",
+                                                        p_.sample_types.size()), &vt));
+          p_.sample_types.push_back(vt);
+          break;
+        }
+        case 3: RETURN_IF_ERROR(MappingMsg(in.get())); break;
+        case 4: RETURN_IF_ERROR(LocationMsg(in.get())); break;
+        case 5: RETURN_IF_ERROR(FunctionMsg(in.get())); break;
+        case 6: {
+          std::string name = Format("string_table[%u]", p_.strings.size() - 1 + seen_string);
+          uint32_t len;
+          std::string s;
+          if (wt != kLengthDelimited) return Bad(name, at, "expected a length-delimited string");
+          if (!in->ReadVarint32(&len) || !in->ReadString(&s, static_cast<int>(len))) {
+            return Truncated(name, at);
+          }
+          if (!seen_string) {
+            if (!s.empty()) return Bad(name, at, "string_table[0] must be empty");
+            seen_string = true;
+          } else {
+            p_.strings.Add(s);
+          }
+          break;
+        }
+        case 7: RETURN_IF_ERROR(StringIndex(in.get(), wt, "drop_frames", &p_.drop_frames)); break;
+        case 8: RETURN_IF_ERROR(StringIndex(in.get(), wt, "keep_frames", &p_.keep_frames)); break;
+        case 9: case 10: case 12:
+          RETURN_IF_ERROR(Varint(in.get(), wt, f == 9 ? "time_nanos" : f == 10 ?
+                                 "duration_nanos" : "period", &v));
+          (f == 9 ? p_.time_nanos : f == 10 ? p_.duration_nanos : p_.period) =
+              static_cast<int64_t>(v);
+          break;
+        case 11:
+          RETURN_IF_ERROR(ValueTypeMsg(in.get(), "period_type", &p_.period_type));
+          break;
+        case 13: RETURN_IF_ERROR(RepeatedStringIndex(in.get(), wt)); break;
+        case 14:
+          RETURN_IF_ERROR(StringIndex(in.get(), wt, "default_sample_type",
+                                      &p_.default_sample_type));
+          break;
+        default: RETURN_IF_ERROR(SkipField(in.get(), wt, "profile")); break;
+      }
+    }
+    if (!in->ConsumedEntireMessage() || in->CurrentPosition() != static_cast<int>(size_)) {
+      return Bad("profile", in->CurrentPosition(), "malformed field tag");
+    }
+    return Status();
+  }
+
+  Status RepeatedStringIndex(CodedInputStream* in, int wt) {
+    if (wt != kLengthDelimited) {
+      StringId id;
+      RETURN_IF_ERROR(StringIndex(in, wt, "comment", &id));
+      p_.comments.push_back(id);
+      return Status();
+    }
+    size_t at = in->CurrentPosition();
+    uint32_t len;
+    if (!in->ReadVarint32(&len)) return Truncated("comment", at);
+    auto limit = in->PushLimit(static_cast<int>(len));
+    while (in->BytesUntilLimit() > 0) {
+      StringId id;
+      RETURN_IF_ERROR(StringIndex(in, kVarint, "comment", &id));
+      p_.comments.push_back(id);
+    }
+    in->PopLimit(limit);
+    return Status();
+  }
+
+  Status CheckString(StringId id, const std::string& field) const {
+    if (id < p_.strings.size()) return Status();
+    return Status::Corruption(Format("pprof: %s: string index %u out of range (%u strings)",
+                                     field.c_str(), id, p_.strings.size()));
+  }
+
+  // Resolves ids to indexes and checks string indexes of everything but samples.
+  Status ResolveTables() {
+    for (size_t i = 0; i < p_.sample_types.size(); ++i) {
+      RETURN_IF_ERROR(CheckString(p_.sample_types[i].type, Format("sample_type[%zu].type", i)));
+      RETURN_IF_ERROR(CheckString(p_.sample_types[i].unit, Format("sample_type[%zu].unit", i)));
+    }
+    for (StringId id : {p_.drop_frames, p_.keep_frames, p_.period_type.type,
+                        p_.period_type.unit, p_.default_sample_type}) {
+      RETURN_IF_ERROR(CheckString(id, "profile header"));
+    }
+    for (StringId id : p_.comments) RETURN_IF_ERROR(CheckString(id, "comment"));
+    IdMap mapping_ids;
+    for (size_t i = 0; i < p_.mappings.size(); ++i) {
+      Mapping& m = p_.mappings[i];
+      m.id = PositionalIdIfMissing(m.id, i);
+      RETURN_IF_ERROR(CheckString(m.filename, Format("mapping[%zu].filename", i)));
+      RETURN_IF_ERROR(CheckString(m.build_id, Format("mapping[%zu].build_id", i)));
+      if (!mapping_ids.Insert(m.id, static_cast<uint32_t>(i))) {
+        return Status::Corruption(Format("pprof: mapping[%zu]: duplicate mapping id %llu", i,
+                                         static_cast<unsigned long long>(m.id)));
+      }
+    }
+    for (size_t i = 0; i < p_.functions.size(); ++i) {
+      const Function& f = p_.functions[i];
+      RETURN_IF_ERROR(CheckString(f.name, Format("function[%zu].name", i)));
+      RETURN_IF_ERROR(CheckString(f.system_name, Format("function[%zu].system_name", i)));
+      RETURN_IF_ERROR(CheckString(f.filename, Format("function[%zu].filename", i)));
+    }
+    for (size_t i = 0; i < p_.locations.size(); ++i) {
+      Location& loc = p_.locations[i];
+      uint64_t mid = location_mapping_ids_[loc.mapping];
+      loc.mapping = mid == 0 ? kNone : mapping_ids.Find(mid);
+      if (mid != 0 && loc.mapping == kNone) {
+        return Status::Corruption(Format("pprof: location[%zu].mapping_id: unknown mapping id %llu",
+                                         i, static_cast<unsigned long long>(mid)));
+      }
+      for (uint32_t j = loc.first_line; j < loc.first_line + loc.num_lines; ++j) {
+        Line& line = p_.lines[j];
+        if (line.function == kNone) continue;
+        uint64_t fid = line_function_ids_[line.function];
+        line.function = function_ids_.Find(fid);
+        if (line.function == kNone) {
+          return Status::Corruption(
+              Format("pprof: location[%zu].line[%u].function_id: unknown function id %llu", i,
+                     j - loc.first_line, static_cast<unsigned long long>(fid)));
+        }
+      }
+    }
+    p_.sample_stack.reserve(num_samples_);
+    p_.values.reserve(num_samples_ * p_.num_types());
+    p_.label_offsets.reserve(num_samples_ + 1);
+    return Status();
+  }
+
+  Status CheckSampleStrings() const {
+    for (size_t i = 0; i < p_.labels.size(); ++i) {
+      const Label& l = p_.labels[i];
+      if (std::max({l.key, l.str, l.num_unit}) >= p_.strings.size()) {
+        return Status::Corruption(Format("pprof: sample label %zu: string index out of range (%u "
+                                         "strings)", i, p_.strings.size()));
+      }
+    }
+    return Status();
+  }
+
+  // Appends the varints of a packed field (or one unpacked value) to `out`.
+  Status PackedOrOne(CodedInputStream* in, int wt, const std::string& field,
+                     std::vector<uint64_t>* out) {
+    size_t at = in->CurrentPosition();
+    if (wt == kVarint) {
+      uint64_t v;
+      if (!in->ReadVarint64(&v)) return Truncated(field, at);
+      out->push_back(v);
+      return Status();
+    }
+    if (wt != kLengthDelimited) {
+      return Bad(field, at, Format("expected wire type 0 or 2, found %d", wt));
+    }
+    uint32_t len;
+    if (!in->ReadVarint32(&len)) return Truncated(field, at);
+    auto limit = in->PushLimit(static_cast<int>(len));
+    while (in->BytesUntilLimit() > 0) {
+      uint64_t v;
+      if (!in->ReadVarint64(&v)) return Truncated(field, in->CurrentPosition());
+      out->push_back(v);
+    }
+    if (in->BytesUntilLimit() < 0 || in->CurrentPosition() > static_cast<int>(size_)) {
+      return Truncated(field, at);
+    }
+    in->PopLimit(limit);
+    return Status();
+  }
+
+  Status SampleMsg(CodedInputStream* in) {
+    auto field_name = [&](const char* f) {
+      return Format("sample[%zu].%s", p_.sample_stack.size(), f);
+    };
+    ids_.clear();
+    vals_.clear();
+    const uint8_t* packed = nullptr;
+    uint32_t packed_len = 0;
+    int location_fields = 0;
+    size_t at = in->CurrentPosition();
+    uint32_t len;
+    if (!in->ReadVarint32(&len)) return Truncated(field_name("length"), at);
+    if (len > size_ - in->CurrentPosition()) {
+      return Bad(Format("sample[%zu]", p_.sample_stack.size()), at,
+                 Format("length %u runs past the end of input", len));
+    }
+    auto limit = in->PushLimit(static_cast<int>(len));
+    while (uint32_t tag = in->ReadTag()) {
+      int f = static_cast<int>(tag >> 3), wt = static_cast<int>(tag & 7);
+      if (f == 1) {
+        ++location_fields;
+        if (wt == kLengthDelimited && location_fields == 1) {
+          size_t pos = in->CurrentPosition();
+          uint32_t n;
+          if (!in->ReadVarint32(&n)) return Truncated(field_name("location_id"), pos);
+          packed = data_ + in->CurrentPosition();
+          packed_len = n;
+          if (!in->Skip(static_cast<int>(n))) return Truncated(field_name("location_id"), pos);
+          continue;
+        }
+        RETURN_IF_ERROR(PackedOrOne(in, wt, field_name("location_id"), &ids_));
+      } else if (f == 2) {
+        RETURN_IF_ERROR(PackedOrOne(in, wt, field_name("value"), &vals_));
+      } else if (f == 3) {
+        Label l;
+        uint64_t key = 0, str = 0, num = 0, unit = 0;
+        std::string lname = field_name("label");
+        RETURN_IF_ERROR(Message(in, lname, [&](int lf, int lwt) -> Status {
+          switch (lf) {
+            case 1: return Varint(in, lwt, lname + ".key", &key);
+            case 2: return Varint(in, lwt, lname + ".str", &str);
+            case 3: return Varint(in, lwt, lname + ".num", &num);
+            case 4: return Varint(in, lwt, lname + ".num_unit", &unit);
+            default: return SkipField(in, lwt, lname);
+          }
+        }));
+        if (std::max({key, str, unit}) >= kNone) {
+          return Bad(lname, in->CurrentPosition(), "string index out of range");
+        }
+        l.key = static_cast<StringId>(key);
+        l.str = static_cast<StringId>(str);
+        l.num = static_cast<int64_t>(num);
+        l.num_unit = static_cast<StringId>(unit);
+        p_.labels.push_back(l);
+      } else {
+        RETURN_IF_ERROR(SkipField(in, wt, field_name("?")));
+      }
+    }
+    if (!in->ConsumedEntireMessage() || in->BytesUntilLimit() != 0) {
+      return Bad(field_name("?"), in->CurrentPosition(), "malformed field tag");
+    }
+    in->PopLimit(limit);
+    if (vals_.size() != p_.num_types()) {
+      return Bad(field_name("value"), at, Format("expected %zu values, found %zu",
+                                                 p_.num_types(), vals_.size()));
+    }
+    uint32_t stack;
+    if (location_fields == 1 && packed != nullptr) {
+      uint64_t h = HashBytes(packed, packed_len);
+      stack = raw_stacks_.Find(packed, packed_len, h);
+      if (stack == kNone) {
+        CodedInputStream sub(packed, static_cast<int>(packed_len));
+        while (sub.CurrentPosition() < static_cast<int>(packed_len)) {
+          uint64_t v;
+          if (!sub.ReadVarint64(&v)) {
+            return Truncated(field_name("location_id"), packed - data_ + sub.CurrentPosition());
+          }
+          ids_.push_back(v);
+        }
+        ASSIGN_OR_RETURN(stack, InternIds(at));
+        raw_stacks_.Insert(packed, packed_len, h, stack);
+      }
+    } else {
+      if (packed != nullptr) {  // a packed run followed by more runs: decode all in order
+        std::vector<uint64_t> rest;
+        rest.swap(ids_);
+        CodedInputStream sub(packed, static_cast<int>(packed_len));
+        uint64_t v;
+        while (sub.CurrentPosition() < static_cast<int>(packed_len) && sub.ReadVarint64(&v)) {
+          ids_.push_back(v);
+        }
+        ids_.insert(ids_.end(), rest.begin(), rest.end());
+      }
+      ASSIGN_OR_RETURN(stack, InternIds(at));
+    }
+    p_.sample_stack.push_back(stack);
+    for (uint64_t v : vals_) p_.values.push_back(static_cast<int64_t>(v));
+    p_.label_offsets.push_back(static_cast<uint32_t>(p_.labels.size()));
+    return Status();
+  }
+
+  Result<uint32_t> InternIds(size_t at) {
+    locs_.clear();
+    for (uint64_t id : ids_) {
+      uint32_t idx = location_ids_.Find(id);
+      if (idx == kNone) {
+        return Bad(Format("sample[%zu].location_id", p_.sample_stack.size()), at,
+                   Format("unknown location id %llu", static_cast<unsigned long long>(id)));
+      }
+      locs_.push_back(idx);
+    }
+    return stacks_.Intern(locs_.data(), locs_.size());
+  }
+
+  const uint8_t* data_;
+  size_t size_;
+  Profile p_;
+  StackInterner stacks_{&p_};
+  IdMap function_ids_, location_ids_;
+  std::vector<uint64_t> line_function_ids_, location_mapping_ids_;
+  RawStackCache raw_stacks_;
+  size_t num_samples_ = 0;
+  std::vector<uint64_t> ids_, vals_;
+  std::vector<uint32_t> locs_;
+};
+
+}  // namespace
+
+Result<Profile> ReadPprof(std::string_view data) {
+  if (data.size() > INT32_MAX) {
+    return Status::ResourceExhausted(Format("pprof: message of %zu bytes exceeds 2 GiB",
+                                            data.size()));
+  }
+  return PprofReader(data).Read();
+}
+
+bool LooksLikePprof(std::string_view data) {
+  if (data.empty()) return true;  // an empty message is a valid, empty profile
+  // The first field of a pprof written by any known encoder is one of 1..14 with
+  // the matching wire type.
+  uint8_t tag = static_cast<uint8_t>(data[0]);
+  int f = tag >> 3, wt = tag & 7;
+  if (f < 1 || f > 14) return false;
+  bool len_field = f <= 6 || f == 11 || f == 13;
+  return len_field ? wt == kLengthDelimited : wt == kVarint;
+}
+
+std::string WritePprof(const Profile& p, bool gzip) {
+  perftools::profiles::Profile out;
+  for (const ValueType& vt : p.sample_types) {
+    auto* t = out.add_sample_type();
+    t->set_type(vt.type);
+    t->set_unit(vt.unit);
+  }
+  for (size_t i = 0; i < p.num_samples(); ++i) {
+    auto* s = out.add_sample();
+    uint32_t st = p.sample_stack[i];
+    for (const uint32_t* l = p.stack_begin(st); l != p.stack_end(st); ++l) {
+      s->add_location_id(*l + 1);
+    }
+    const int64_t* v = p.sample_values(i);
+    for (size_t t = 0; t < p.num_types(); ++t) s->add_value(v[t]);
+    for (uint32_t j = p.label_offsets[i]; j < p.label_offsets[i + 1]; ++j) {
+      const Label& l = p.labels[j];
+      auto* ol = s->add_label();
+      ol->set_key(l.key);
+      ol->set_str(l.str);
+      ol->set_num(l.num);
+      ol->set_num_unit(l.num_unit);
+    }
+  }
+  for (size_t i = 0; i < p.mappings.size(); ++i) {
+    const Mapping& m = p.mappings[i];
+    auto* om = out.add_mapping();
+    om->set_id(i + 1);
+    om->set_memory_start(m.memory_start);
+    om->set_memory_limit(m.memory_limit);
+    om->set_file_offset(m.file_offset);
+    om->set_filename(m.filename);
+    om->set_build_id(m.build_id);
+    om->set_has_functions(m.has_functions);
+    om->set_has_filenames(m.has_filenames);
+    om->set_has_line_numbers(m.has_line_numbers);
+    om->set_has_inline_frames(m.has_inline_frames);
+  }
+  for (size_t i = 0; i < p.locations.size(); ++i) {
+    const Location& l = p.locations[i];
+    auto* ol = out.add_location();
+    ol->set_id(i + 1);
+    ol->set_mapping_id(l.mapping == kNone ? 0 : l.mapping + 1);
+    ol->set_address(l.address);
+    ol->set_is_folded(l.is_folded);
+    for (uint32_t j = l.first_line; j < l.first_line + l.num_lines; ++j) {
+      auto* line = ol->add_line();
+      line->set_function_id(p.lines[j].function == kNone ? 0 : p.lines[j].function + 1);
+      line->set_line(p.lines[j].line);
+      line->set_column(p.lines[j].column);
+    }
+  }
+  for (size_t i = 0; i < p.functions.size(); ++i) {
+    const Function& f = p.functions[i];
+    auto* of = out.add_function();
+    of->set_id(i + 1);
+    of->set_name(f.name);
+    of->set_system_name(f.system_name);
+    of->set_filename(f.filename);
+    of->set_start_line(f.start_line);
+  }
+  for (uint32_t i = 0; i < p.strings.size(); ++i) out.add_string_table(p.strings[i]);
+  out.set_drop_frames(p.drop_frames);
+  out.set_keep_frames(p.keep_frames);
+  out.set_time_nanos(p.time_nanos);
+  out.set_duration_nanos(p.duration_nanos);
+  out.mutable_period_type()->set_type(p.period_type.type);
+  out.mutable_period_type()->set_unit(p.period_type.unit);
+  out.set_period(p.period);
+  for (StringId c : p.comments) out.add_comment(c);
+  out.set_default_sample_type(p.default_sample_type);
+  std::string bytes = out.SerializeAsString();
+  return gzip ? GzipCompress(bytes) : bytes;
+}
+
+}  // namespace pyrolens

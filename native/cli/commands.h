@@ -1,0 +1,20 @@
+// The `pyrolens` subcommands. Each Register* adds one subcommand to `app`; its
+// callback prints the result to stdout, or one line to stderr and throws
+// CLI::RuntimeError(1) on failure.
+#ifndef PYROLENS_NATIVE_CLI_COMMANDS_H_
+#define PYROLENS_NATIVE_CLI_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+#include "pyrolens/status.h"
+
+namespace pyrolens {
+
+void RegisterInfo(CLI::App& app);
+
+// Prints "pyrolens: <message>" to stderr and ends the command with exit status 1.
+[[noreturn]] void Fail(const Status& status);
+
+}  // namespace pyrolens
+
+#endif  // PYROLENS_NATIVE_CLI_COMMANDS_H_
