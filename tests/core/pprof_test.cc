@@ -1,0 +1,204 @@
+// The pprof reader on real files, on hand-built wire bytes, and round trips
+// through WritePprof.
+#include "pyrolens/pprof.h"
+
+#include <gtest/gtest.h>
+
+#include "profile.pb.h"
+#include "pyrolens/compression.h"
+#include "pyrolens/reader.h"
+#include "testing/corpus.h"
+
+namespace pyrolens {
+namespace {
+
+std::string Plain(const std::string& relative) {
+  std::string storage;
+  std::string data = testing::ReadCorpusFile(relative);
+  Result<std::string_view> plain = Decompress(data, &storage);
+  EXPECT_TRUE(plain.ok());
+  return std::string(*plain);
+}
+
+// A small, valid profile built with the generated classes (independent of the reader).
+perftools::profiles::Profile TinyProfile() {
+  perftools::profiles::Profile p;
+  for (const char* s : {"", "samples", "count", "cpu", "nanoseconds", "main", "foo", "main.go",
+                        "thread", "t1", "bytes"}) {
+    p.add_string_table(s);
+  }
+  auto* st = p.add_sample_type();
+  st->set_type(1);
+  st->set_unit(2);
+  st = p.add_sample_type();
+  st->set_type(3);
+  st->set_unit(4);
+  for (int f = 0; f < 2; ++f) {
+    auto* fn = p.add_function();
+    fn->set_id(10 + f);
+    fn->set_name(5 + f);
+    fn->set_filename(7);
+  }
+  for (int l = 0; l < 2; ++l) {
+    auto* loc = p.add_location();
+    loc->set_id(100 + l);
+    loc->set_address(0x1000 + l);
+    auto* line = loc->add_line();
+    line->set_function_id(10 + l);
+    line->set_line(20 + l);
+  }
+  for (int i = 0; i < 3; ++i) {
+    auto* s = p.add_sample();
+    s->add_location_id(101);  // foo, called by main
+    s->add_location_id(100);
+    s->add_value(1);
+    s->add_value(10000000);
+    auto* label = s->add_label();
+    label->set_key(8);
+    label->set_str(9);
+    if (i == 2) {
+      label = s->add_label();
+      label->set_key(10);
+      label->set_num(4096);
+    }
+  }
+  p.set_period(10000000);
+  p.mutable_period_type()->set_type(3);
+  p.mutable_period_type()->set_unit(4);
+  return p;
+}
+
+TEST(PprofTest, ReadsHandBuiltProfile) {
+  Result<Profile> r = ReadPprof(TinyProfile().SerializeAsString());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const Profile& p = *r;
+  ASSERT_EQ(p.num_types(), 2u);
+  EXPECT_EQ(p.str(p.sample_types[1].type), "cpu");
+  EXPECT_EQ(p.num_samples(), 3u);
+  EXPECT_EQ(p.num_stacks(), 1u);  // the three samples share one stack
+  EXPECT_EQ(p.Total(1), 30000000);
+  ASSERT_EQ(p.stack_end(0) - p.stack_begin(0), 2);
+  const Location& leaf = p.locations[*p.stack_begin(0)];
+  EXPECT_EQ(leaf.address, 0x1001u);
+  EXPECT_EQ(p.str(p.functions[p.lines[leaf.first_line].function].name), "foo");
+  EXPECT_EQ(p.lines[leaf.first_line].line, 21);
+  EXPECT_EQ(p.label_offsets.back(), 4u);
+  EXPECT_EQ(p.labels[3].num, 4096);
+  EXPECT_EQ(p.period, 10000000);
+}
+
+TEST(PprofTest, RoundTripKeepsEverything) {
+  for (const char* file : {"dd-trace-go/big-heap.pprof", "cliutils/auto.pprof.gz",
+                           "parca/profile-with-labels.pb.gz", "speedscope/pprof/simple.prof"}) {
+    SCOPED_TRACE(file);
+    Result<Profile> a = ReadProfile(testing::ReadCorpusFile(file));
+    ASSERT_TRUE(a.ok()) << a.status().message();
+    Result<Profile> b = ReadProfile(WritePprof(*a));
+    ASSERT_TRUE(b.ok()) << b.status().message();
+    EXPECT_EQ(a->num_samples(), b->num_samples());
+    EXPECT_EQ(a->num_stacks(), b->num_stacks());
+    EXPECT_EQ(a->locations.size(), b->locations.size());
+    EXPECT_EQ(a->functions.size(), b->functions.size());
+    EXPECT_EQ(a->labels.size(), b->labels.size());
+    EXPECT_EQ(a->time_nanos, b->time_nanos);
+    EXPECT_EQ(a->duration_nanos, b->duration_nanos);
+    EXPECT_EQ(a->values, b->values);
+    EXPECT_EQ(a->stack_locations, b->stack_locations);
+    for (uint32_t i = 0; i < a->strings.size(); ++i) EXPECT_EQ(a->str(i), b->str(i));
+  }
+}
+
+TEST(PprofTest, NumbersEntriesWithoutIdsByPosition) {
+  // .NET's encoder writes functions without ids; lines refer to them by position.
+  Result<Profile> p = ReadProfile(testing::ReadCorpusFile("pyroscope/ingest/dotnet-pprof-3.pb.gz"));
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_GT(p->stats.missing_ids, 0u);
+  EXPECT_EQ(p->functions.size(), 41u);
+}
+
+TEST(PprofTest, UnknownLocationIdNamesSampleAndOffset) {
+  perftools::profiles::Profile tiny = TinyProfile();
+  tiny.mutable_sample(1)->set_location_id(0, 999);
+  Result<Profile> r = ReadPprof(tiny.SerializeAsString());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(r.status().message().find("sample[1].location_id at offset"), std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find("unknown location id 999"), std::string::npos);
+}
+
+TEST(PprofTest, WrongValueCountIsAnError) {
+  perftools::profiles::Profile tiny = TinyProfile();
+  tiny.mutable_sample(2)->add_value(5);
+  Result<Profile> r = ReadPprof(tiny.SerializeAsString());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("sample[2].value"), std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find("expected 2 values, found 3"), std::string::npos);
+}
+
+TEST(PprofTest, StringIndexOutOfRangeIsAnError) {
+  perftools::profiles::Profile tiny = TinyProfile();
+  tiny.mutable_function(1)->set_name(77);
+  Result<Profile> r = ReadPprof(tiny.SerializeAsString());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("function[1].name: string index 77 out of range"),
+            std::string::npos)
+      << r.status().message();
+}
+
+TEST(PprofTest, UnpackedLocationIdsReadLikePacked) {
+  // Hand-encode one sample with two unpacked location ids (tag 0x08 each), as old
+  // encoders wrote them; the stack must equal the packed form's.
+  std::string packed = TinyProfile().SerializeAsString();
+  Result<Profile> expected = ReadPprof(packed);
+  ASSERT_TRUE(expected.ok());
+  perftools::profiles::Profile without_samples = TinyProfile();
+  without_samples.clear_sample();
+  std::string bytes = without_samples.SerializeAsString();
+  // sample { location_id: 101 location_id: 100 value: [1, 10000000] (packed) }
+  std::string sample = "\x08\x65\x08\x64\x12\x05\x01\x80\xad\xe2\x04";
+  bytes += '\x12';
+  bytes += static_cast<char>(sample.size());
+  bytes += sample;
+  Result<Profile> r = ReadPprof(bytes);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->num_samples(), 1u);
+  EXPECT_EQ(std::vector<uint32_t>(r->stack_begin(0), r->stack_end(0)),
+            std::vector<uint32_t>(expected->stack_begin(0), expected->stack_end(0)));
+  EXPECT_EQ(r->Total(1), 10000000);
+}
+
+TEST(PprofTest, CountsUnknownFields) {
+  std::string bytes = TinyProfile().SerializeAsString();
+  bytes += "\xa8\x06\x01";  // field 101, varint 1: not in the schema
+  Result<Profile> r = ReadPprof(bytes);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->stats.unknown_fields, 1u);
+}
+
+TEST(PprofTest, EveryTruncationOfASmallProfileFails) {
+  std::string bytes = Plain("speedscope/pprof/simple.prof");
+  Result<Profile> full = ReadPprof(bytes);
+  ASSERT_TRUE(full.ok());
+  for (size_t cut = 1; cut < bytes.size(); ++cut) {
+    Result<Profile> r = ReadPprof(bytes.substr(0, cut));
+    // A cut between top-level fields is a valid, smaller message; anything else fails.
+    if (r.ok()) {
+      EXPECT_LT(r->num_samples() + r->locations.size() + r->functions.size() + r->strings.size(),
+                full->num_samples() + full->locations.size() + full->functions.size() +
+                    full->strings.size())
+          << "cut at " << cut;
+    } else {
+      EXPECT_NE(r.status().message().find("pprof: "), std::string::npos);
+    }
+  }
+}
+
+TEST(PprofTest, LooksLikePprof) {
+  EXPECT_TRUE(LooksLikePprof(TinyProfile().SerializeAsString()));
+  EXPECT_FALSE(LooksLikePprof("main;foo 1\n"));
+}
+
+}  // namespace
+}  // namespace pyrolens
