@@ -16,7 +16,7 @@ namespace pyrolens {
 }  // namespace pyrolens
 
 int main(int argc, char** argv) {
-  CLI::App app{"pyrolens: read, merge, convert and analyse profiles"};
+  CLI::App app{"pyrolens: read, merge, convert and analyse profiles", "pyrolens"};
   app.require_subcommand(1);
   app.fallthrough(false);
   pyrolens::RegisterInfo(app);

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# End-to-end checks of the `pyrolens` binary: exit codes, one-line errors naming the
+# file and the fault, --help for every subcommand.
+# Usage: cli_test.sh PYROLENS_BINARY CORPUS_DIR
+set -u
+bin=$1
+corpus=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+check() {  # check NAME CONDITION-COMMAND...
+  local name=$1
+  shift
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $name" >&2
+  fi
+}
+
+# run ARGS...: sets $rc, $out, $err
+run() {
+  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  out=$(cat "$tmp/out")
+  err=$(cat "$tmp/err")
+}
+
+one_error_line() { [ "$rc" -eq 1 ] && [ -z "$out" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ]; }
+err_has() { grep -qF -- "$1" "$tmp/err"; }
+out_has() { grep -qF -- "$1" "$tmp/out"; }
+
+run info "$corpus/dd-trace-go/big-heap.pprof"
+check "info succeeds" [ "$rc" -eq 0 ]
+check "info shows sample types" out_has "alloc_objects/count alloc_space/bytes inuse_objects/count inuse_space/bytes"
+check "info shows samples" out_has "Samples: 5676"
+
+run info "$tmp/does-not-exist.pb.gz"
+check "missing file: one error line" one_error_line
+check "missing file: names the path" err_has "does-not-exist.pb.gz: No such file or directory"
+
+head -c 700 "$corpus/dd-trace-go/big-heap.pprof" >"$tmp/truncated.pprof"
+run info "$tmp/truncated.pprof"
+check "truncated pprof: one error line" one_error_line
+check "truncated pprof: names file, format and offset" \
+  bash -c "grep -q 'truncated.pprof: pprof: .* at offset [0-9]' '$tmp/err'"
+
+printf '\x1f\x8b\x08\x00garbage' >"$tmp/bad.gz"
+run info "$tmp/bad.gz"
+check "corrupt gzip: one error line" one_error_line
+check "corrupt gzip: says gzip" err_has "bad.gz: gzip:"
+
+run info "$corpus/jfr-parser/wall.jfr.gz"
+check "JFR: one error line" one_error_line
+check "JFR: names the format" err_has "JFR (Java Flight Recorder) is not supported yet"
+
+run info
+check "missing argument fails" [ "$rc" -ne 0 ]
+
+for sub in $("$bin" --help | awk '/^Subcommands:/{s=1;next} s&&NF{print $1}'); do
+  run "$sub" --help
+  check "$sub --help" [ "$rc" -eq 0 ]
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
