@@ -27,12 +27,14 @@ Result<std::string_view> Gunzip(std::string_view in, std::string* out, size_t ma
       return Status::Corruption(Format("gzip: at offset %zu: expected member header 1f 8b", pos));
     }
     // The trailer's ISIZE (size mod 2^32 of the last member) is a good first guess
-    // unless it is beyond deflate's 1032:1 ratio (a damaged or truncated trailer).
+    // unless it is beyond deflate's 1032:1 ratio (a damaged or truncated trailer). Noise
+    // below that ratio is trusted only up to 64:1 (more than profiles reach; past it the
+    // loop doubles), lest a truncated file cost a zeroed buffer of 1000 times its size.
     size_t guess = in.size() * 4;
     if (pos == 0 && in.size() >= 18) {
       uint32_t isize;
       memcpy(&isize, in.data() + in.size() - 4, 4);
-      if (isize <= (in.size() - pos) * 1032) guess = isize;
+      if (isize <= in.size() * 1032) guess = std::min<size_t>(isize, in.size() * 64);
     }
     size_t room = std::min(std::max<size_t>(guess, 1024), max_output - out->size() + 1);
     for (;;) {

@@ -91,7 +91,6 @@ class PprofReader {
     RETURN_IF_ERROR(ReadTopLevel(/*samples=*/false));
     RETURN_IF_ERROR(ResolveTables());
     RETURN_IF_ERROR(ReadTopLevel(/*samples=*/true));
-    RETURN_IF_ERROR(CheckSampleStrings());
     return std::move(p_);
   }
 
@@ -198,6 +197,7 @@ class PprofReader {
 
   Status MappingMsg(CodedInputStream* in) {
     std::string name = Format("mapping[%zu]", p_.mappings.size());
+    mapping_at_.push_back(in->CurrentPosition());
     Mapping m;
     RETURN_IF_ERROR(Message(in, name, [&](int f, int wt) -> Status {
       uint64_t v = 0;
@@ -222,6 +222,8 @@ class PprofReader {
 
   Status FunctionMsg(CodedInputStream* in) {
     std::string name = Format("function[%zu]", p_.functions.size());
+    size_t at = in->CurrentPosition();
+    function_at_.push_back(at);
     Function fn;
     uint64_t id = 0, start = 0;
     RETURN_IF_ERROR(Message(in, name, [&](int f, int wt) -> Status {
@@ -237,8 +239,8 @@ class PprofReader {
     fn.start_line = static_cast<int64_t>(start);
     id = PositionalIdIfMissing(id, p_.functions.size());
     if (!function_ids_.Insert(id, static_cast<uint32_t>(p_.functions.size()))) {
-      return Status::Corruption(Format("pprof: %s: duplicate function id %llu", name.c_str(),
-                                       static_cast<unsigned long long>(id)));
+      return Bad(name + ".id", at, Format("duplicate function id %llu",
+                                          static_cast<unsigned long long>(id)));
     }
     p_.functions.push_back(fn);
     return Status();
@@ -246,6 +248,8 @@ class PprofReader {
 
   Status LocationMsg(CodedInputStream* in) {
     std::string name = Format("location[%zu]", p_.locations.size());
+    size_t at = in->CurrentPosition();
+    location_at_.push_back(at);
     Location loc;
     uint64_t id = 0, mapping_id = 0, folded = 0;
     loc.first_line = static_cast<uint32_t>(p_.lines.size());
@@ -284,8 +288,8 @@ class PprofReader {
     loc.mapping = static_cast<uint32_t>(location_mapping_ids_.size());
     location_mapping_ids_.push_back(mapping_id);
     if (!location_ids_.Insert(id, static_cast<uint32_t>(p_.locations.size()))) {
-      return Status::Corruption(Format("pprof: %s: duplicate location id %llu", name.c_str(),
-                                       static_cast<unsigned long long>(id)));
+      return Bad(name + ".id", at, Format("duplicate location id %llu",
+                                          static_cast<unsigned long long>(id)));
     }
     p_.locations.push_back(loc);
     return Status();
@@ -318,6 +322,7 @@ class PprofReader {
       switch (f) {
         case 1: {
           ValueType vt;
+          sample_type_at_.push_back(at);
           RETURN_IF_ERROR(ValueTypeMsg(in.get(), Format("sample_type[%zu]",
                                                         p_.sample_types.size()), &vt));
           p_.sample_types.push_back(vt);
@@ -342,8 +347,14 @@ class PprofReader {
           }
           break;
         }
-        case 7: RETURN_IF_ERROR(StringIndex(in.get(), wt, "drop_frames", &p_.drop_frames)); break;
-        case 8: RETURN_IF_ERROR(StringIndex(in.get(), wt, "keep_frames", &p_.keep_frames)); break;
+        case 7:
+          drop_frames_at_ = at;
+          RETURN_IF_ERROR(StringIndex(in.get(), wt, "drop_frames", &p_.drop_frames));
+          break;
+        case 8:
+          keep_frames_at_ = at;
+          RETURN_IF_ERROR(StringIndex(in.get(), wt, "keep_frames", &p_.keep_frames));
+          break;
         case 9: case 10: case 12:
           RETURN_IF_ERROR(Varint(in.get(), wt, f == 9 ? "time_nanos" : f == 10 ?
                                  "duration_nanos" : "period", &v));
@@ -351,10 +362,12 @@ class PprofReader {
               static_cast<int64_t>(v);
           break;
         case 11:
+          period_type_at_ = at;
           RETURN_IF_ERROR(ValueTypeMsg(in.get(), "period_type", &p_.period_type));
           break;
         case 13: RETURN_IF_ERROR(RepeatedStringIndex(in.get(), wt)); break;
         case 14:
+          default_sample_type_at_ = at;
           RETURN_IF_ERROR(StringIndex(in.get(), wt, "default_sample_type",
                                       &p_.default_sample_type));
           break;
@@ -370,6 +383,7 @@ class PprofReader {
   Status RepeatedStringIndex(CodedInputStream* in, int wt) {
     if (wt != kLengthDelimited) {
       StringId id;
+      comment_at_.push_back(in->CurrentPosition());
       RETURN_IF_ERROR(StringIndex(in, wt, "comment", &id));
       p_.comments.push_back(id);
       return Status();
@@ -380,6 +394,7 @@ class PprofReader {
     auto limit = in->PushLimit(static_cast<int>(len));
     while (in->BytesUntilLimit() > 0) {
       StringId id;
+      comment_at_.push_back(in->CurrentPosition());
       RETURN_IF_ERROR(StringIndex(in, kVarint, "comment", &id));
       p_.comments.push_back(id);
     }
@@ -387,47 +402,55 @@ class PprofReader {
     return Status();
   }
 
-  Status CheckString(StringId id, const std::string& field) const {
+  // `at` is where the entry holding the index starts.
+  Status CheckString(StringId id, const std::string& field, size_t at) const {
     if (id < p_.strings.size()) return Status();
-    return Status::Corruption(Format("pprof: %s: string index %u out of range (%u strings)",
-                                     field.c_str(), id, p_.strings.size()));
+    return Status::Corruption(
+        Format("pprof: %s: string index %u out of range (%u strings; entry at offset %zu)",
+               field.c_str(), id, p_.strings.size(), at));
   }
 
   // Resolves ids to indexes and checks string indexes of everything but samples.
   Status ResolveTables() {
     for (size_t i = 0; i < p_.sample_types.size(); ++i) {
-      RETURN_IF_ERROR(CheckString(p_.sample_types[i].type, Format("sample_type[%zu].type", i)));
-      RETURN_IF_ERROR(CheckString(p_.sample_types[i].unit, Format("sample_type[%zu].unit", i)));
+      size_t at = sample_type_at_[i];
+      RETURN_IF_ERROR(CheckString(p_.sample_types[i].type, Format("sample_type[%zu].type", i), at));
+      RETURN_IF_ERROR(CheckString(p_.sample_types[i].unit, Format("sample_type[%zu].unit", i), at));
     }
-    for (StringId id : {p_.drop_frames, p_.keep_frames, p_.period_type.type,
-                        p_.period_type.unit, p_.default_sample_type}) {
-      RETURN_IF_ERROR(CheckString(id, "profile header"));
+    RETURN_IF_ERROR(CheckString(p_.drop_frames, "drop_frames", drop_frames_at_));
+    RETURN_IF_ERROR(CheckString(p_.keep_frames, "keep_frames", keep_frames_at_));
+    RETURN_IF_ERROR(CheckString(p_.period_type.type, "period_type.type", period_type_at_));
+    RETURN_IF_ERROR(CheckString(p_.period_type.unit, "period_type.unit", period_type_at_));
+    RETURN_IF_ERROR(
+        CheckString(p_.default_sample_type, "default_sample_type", default_sample_type_at_));
+    for (size_t i = 0; i < p_.comments.size(); ++i) {
+      RETURN_IF_ERROR(CheckString(p_.comments[i], Format("comment[%zu]", i), comment_at_[i]));
     }
-    for (StringId id : p_.comments) RETURN_IF_ERROR(CheckString(id, "comment"));
     IdMap mapping_ids;
     for (size_t i = 0; i < p_.mappings.size(); ++i) {
       Mapping& m = p_.mappings[i];
       m.id = PositionalIdIfMissing(m.id, i);
-      RETURN_IF_ERROR(CheckString(m.filename, Format("mapping[%zu].filename", i)));
-      RETURN_IF_ERROR(CheckString(m.build_id, Format("mapping[%zu].build_id", i)));
+      RETURN_IF_ERROR(CheckString(m.filename, Format("mapping[%zu].filename", i), mapping_at_[i]));
+      RETURN_IF_ERROR(CheckString(m.build_id, Format("mapping[%zu].build_id", i), mapping_at_[i]));
       if (!mapping_ids.Insert(m.id, static_cast<uint32_t>(i))) {
-        return Status::Corruption(Format("pprof: mapping[%zu]: duplicate mapping id %llu", i,
-                                         static_cast<unsigned long long>(m.id)));
+        return Bad(Format("mapping[%zu].id", i), mapping_at_[i],
+                   Format("duplicate mapping id %llu", static_cast<unsigned long long>(m.id)));
       }
     }
     for (size_t i = 0; i < p_.functions.size(); ++i) {
       const Function& f = p_.functions[i];
-      RETURN_IF_ERROR(CheckString(f.name, Format("function[%zu].name", i)));
-      RETURN_IF_ERROR(CheckString(f.system_name, Format("function[%zu].system_name", i)));
-      RETURN_IF_ERROR(CheckString(f.filename, Format("function[%zu].filename", i)));
+      size_t at = function_at_[i];
+      RETURN_IF_ERROR(CheckString(f.name, Format("function[%zu].name", i), at));
+      RETURN_IF_ERROR(CheckString(f.system_name, Format("function[%zu].system_name", i), at));
+      RETURN_IF_ERROR(CheckString(f.filename, Format("function[%zu].filename", i), at));
     }
     for (size_t i = 0; i < p_.locations.size(); ++i) {
       Location& loc = p_.locations[i];
       uint64_t mid = location_mapping_ids_[loc.mapping];
       loc.mapping = mid == 0 ? kNone : mapping_ids.Find(mid);
       if (mid != 0 && loc.mapping == kNone) {
-        return Status::Corruption(Format("pprof: location[%zu].mapping_id: unknown mapping id %llu",
-                                         i, static_cast<unsigned long long>(mid)));
+        return Bad(Format("location[%zu].mapping_id", i), location_at_[i],
+                   Format("unknown mapping id %llu", static_cast<unsigned long long>(mid)));
       }
       for (uint32_t j = loc.first_line; j < loc.first_line + loc.num_lines; ++j) {
         Line& line = p_.lines[j];
@@ -435,26 +458,15 @@ class PprofReader {
         uint64_t fid = line_function_ids_[line.function];
         line.function = function_ids_.Find(fid);
         if (line.function == kNone) {
-          return Status::Corruption(
-              Format("pprof: location[%zu].line[%u].function_id: unknown function id %llu", i,
-                     j - loc.first_line, static_cast<unsigned long long>(fid)));
+          return Bad(Format("location[%zu].line[%u].function_id", i, j - loc.first_line),
+                     location_at_[i],
+                     Format("unknown function id %llu", static_cast<unsigned long long>(fid)));
         }
       }
     }
     p_.sample_stack.reserve(num_samples_);
     p_.values.reserve(num_samples_ * p_.num_types());
     p_.label_offsets.reserve(num_samples_ + 1);
-    return Status();
-  }
-
-  Status CheckSampleStrings() const {
-    for (size_t i = 0; i < p_.labels.size(); ++i) {
-      const Label& l = p_.labels[i];
-      if (std::max({l.key, l.str, l.num_unit}) >= p_.strings.size()) {
-        return Status::Corruption(Format("pprof: sample label %zu: string index out of range (%u "
-                                         "strings)", i, p_.strings.size()));
-      }
-    }
     return Status();
   }
 
@@ -486,10 +498,35 @@ class PprofReader {
     return Status();
   }
 
+  // Field names of the per-sample hot path are constants; an error message gets the
+  // sample's index afterwards (IndexSampleError), so no name is built per sample.
+  static const std::string& SampleField(int which) {
+    static const std::string names[] = {"sample",           "sample.location_id",
+                                        "sample.value",     "sample.label",
+                                        "sample.label.key", "sample.label.str",
+                                        "sample.label.num", "sample.label.num_unit"};
+    return names[which];
+  }
+  enum { kSample, kLocationId, kValue, kLabelField, kKey, kStr, kNum, kNumUnit };
+
+  Status IndexSampleError(const Status& s) const {
+    std::string msg = s.message();
+    const std::string prefix = "pprof: sample";
+    if (msg.compare(0, prefix.size(), prefix) == 0) {
+      msg.insert(prefix.size(), Format("[%zu]", p_.sample_stack.size()));
+    }
+    return Status::Corruption(msg);
+  }
+
+  static constexpr size_t kLabelSampling = 1024;
+
   Status SampleMsg(CodedInputStream* in) {
-    auto field_name = [&](const char* f) {
-      return Format("sample[%zu].%s", p_.sample_stack.size(), f);
-    };
+    Status s = SampleBody(in);
+    return s.ok() ? s : IndexSampleError(s);
+  }
+
+  Status SampleBody(CodedInputStream* in) {
+    auto field_name = [](int which) -> const std::string& { return SampleField(which); };
     ids_.clear();
     vals_.clear();
     const uint8_t* packed = nullptr;
@@ -497,9 +534,9 @@ class PprofReader {
     int location_fields = 0;
     size_t at = in->CurrentPosition();
     uint32_t len;
-    if (!in->ReadVarint32(&len)) return Truncated(field_name("length"), at);
+    if (!in->ReadVarint32(&len)) return Truncated(field_name(kSample), at);
     if (len > size_ - in->CurrentPosition()) {
-      return Bad(Format("sample[%zu]", p_.sample_stack.size()), at,
+      return Bad(field_name(kSample), at,
                  Format("length %u runs past the end of input", len));
     }
     auto limit = in->PushLimit(static_cast<int>(len));
@@ -510,30 +547,34 @@ class PprofReader {
         if (wt == kLengthDelimited && location_fields == 1) {
           size_t pos = in->CurrentPosition();
           uint32_t n;
-          if (!in->ReadVarint32(&n)) return Truncated(field_name("location_id"), pos);
+          if (!in->ReadVarint32(&n)) return Truncated(field_name(kLocationId), pos);
           packed = data_ + in->CurrentPosition();
           packed_len = n;
-          if (!in->Skip(static_cast<int>(n))) return Truncated(field_name("location_id"), pos);
+          if (!in->Skip(static_cast<int>(n))) return Truncated(field_name(kLocationId), pos);
           continue;
         }
-        RETURN_IF_ERROR(PackedOrOne(in, wt, field_name("location_id"), &ids_));
+        RETURN_IF_ERROR(PackedOrOne(in, wt, field_name(kLocationId), &ids_));
       } else if (f == 2) {
-        RETURN_IF_ERROR(PackedOrOne(in, wt, field_name("value"), &vals_));
+        RETURN_IF_ERROR(PackedOrOne(in, wt, field_name(kValue), &vals_));
       } else if (f == 3) {
         Label l;
         uint64_t key = 0, str = 0, num = 0, unit = 0;
-        std::string lname = field_name("label");
+        const std::string& lname = field_name(kLabelField);
         RETURN_IF_ERROR(Message(in, lname, [&](int lf, int lwt) -> Status {
           switch (lf) {
-            case 1: return Varint(in, lwt, lname + ".key", &key);
-            case 2: return Varint(in, lwt, lname + ".str", &str);
-            case 3: return Varint(in, lwt, lname + ".num", &num);
-            case 4: return Varint(in, lwt, lname + ".num_unit", &unit);
+            case 1: return Varint(in, lwt, field_name(kKey), &key);
+            case 2: return Varint(in, lwt, field_name(kStr), &str);
+            case 3: return Varint(in, lwt, field_name(kNum), &num);
+            case 4: return Varint(in, lwt, field_name(kNumUnit), &unit);
             default: return SkipField(in, lwt, lname);
           }
         }));
-        if (std::max({key, str, unit}) >= kNone) {
-          return Bad(lname, in->CurrentPosition(), "string index out of range");
+        // The string table is complete: samples are read in the second pass.
+        if (std::max({key, str, unit}) >= p_.strings.size()) {
+          return Bad(lname, in->CurrentPosition(),
+                     Format("string index %llu out of range (%u strings)",
+                            static_cast<unsigned long long>(std::max({key, str, unit})),
+                            p_.strings.size()));
         }
         l.key = static_cast<StringId>(key);
         l.str = static_cast<StringId>(str);
@@ -541,15 +582,15 @@ class PprofReader {
         l.num_unit = static_cast<StringId>(unit);
         p_.labels.push_back(l);
       } else {
-        RETURN_IF_ERROR(SkipField(in, wt, field_name("?")));
+        RETURN_IF_ERROR(SkipField(in, wt, field_name(kSample)));
       }
     }
     if (!in->ConsumedEntireMessage() || in->BytesUntilLimit() != 0) {
-      return Bad(field_name("?"), in->CurrentPosition(), "malformed field tag");
+      return Bad(field_name(kSample), in->CurrentPosition(), "malformed field tag");
     }
     in->PopLimit(limit);
     if (vals_.size() != p_.num_types()) {
-      return Bad(field_name("value"), at, Format("expected %zu values, found %zu",
+      return Bad(field_name(kValue), at, Format("expected %zu values, found %zu",
                                                  p_.num_types(), vals_.size()));
     }
     uint32_t stack;
@@ -561,7 +602,7 @@ class PprofReader {
         while (sub.CurrentPosition() < static_cast<int>(packed_len)) {
           uint64_t v;
           if (!sub.ReadVarint64(&v)) {
-            return Truncated(field_name("location_id"), packed - data_ + sub.CurrentPosition());
+            return Truncated(field_name(kLocationId), packed - data_ + sub.CurrentPosition());
           }
           ids_.push_back(v);
         }
@@ -582,6 +623,10 @@ class PprofReader {
       ASSIGN_OR_RETURN(stack, InternIds(at));
     }
     p_.sample_stack.push_back(stack);
+    if (p_.sample_stack.size() == kLabelSampling && !p_.labels.empty()) {
+      // Size the label array once from the first samples instead of regrowing it.
+      p_.labels.reserve(p_.labels.size() * (num_samples_ / kLabelSampling + 1) * 9 / 8);
+    }
     for (uint64_t v : vals_) p_.values.push_back(static_cast<int64_t>(v));
     p_.label_offsets.push_back(static_cast<uint32_t>(p_.labels.size()));
     return Status();
@@ -592,7 +637,7 @@ class PprofReader {
     for (uint64_t id : ids_) {
       uint32_t idx = location_ids_.Find(id);
       if (idx == kNone) {
-        return Bad(Format("sample[%zu].location_id", p_.sample_stack.size()), at,
+        return Bad(SampleField(kLocationId), at,
                    Format("unknown location id %llu", static_cast<unsigned long long>(id)));
       }
       locs_.push_back(idx);
@@ -606,6 +651,9 @@ class PprofReader {
   StackInterner stacks_{&p_};
   IdMap function_ids_, location_ids_;
   std::vector<uint64_t> line_function_ids_, location_mapping_ids_;
+  // Where entries start, for errors found once the string table and ids are known.
+  std::vector<size_t> sample_type_at_, mapping_at_, function_at_, location_at_, comment_at_;
+  size_t drop_frames_at_ = 0, keep_frames_at_ = 0, period_type_at_ = 0, default_sample_type_at_ = 0;
   RawStackCache raw_stacks_;
   size_t num_samples_ = 0;
   std::vector<uint64_t> ids_, vals_;

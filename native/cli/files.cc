@@ -4,12 +4,20 @@
 #include <cstdio>
 #include <cstring>
 
+#include <sys/stat.h>
+
 namespace pyrolens {
 
 Result<std::string> ReadFile(const std::string& path) {
   FILE* f = path == "-" ? stdin : fopen(path.c_str(), "rb");
   if (f == nullptr) return Status::NotFound(Format("%s: %s", path.c_str(), strerror(errno)));
+  // Regular files are read in one call into a buffer of their size; pipes in chunks.
   std::string data;
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) {
+    data.resize(static_cast<size_t>(st.st_size));
+    data.resize(fread(data.data(), 1, data.size(), f));
+  }
   char buf[1 << 16];
   size_t n;
   while ((n = fread(buf, 1, sizeof(buf), f)) > 0) data.append(buf, n);

@@ -20,6 +20,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough(false);
   pyrolens::RegisterInfo(app);
+  pyrolens::RegisterTop(app);
+  pyrolens::RegisterMerge(app);
+  pyrolens::RegisterConvert(app);
+  pyrolens::RegisterFlame(app);
+  pyrolens::RegisterDiff(app);
 
   // "-word..." (one dash, two or more letters) is pprof's spelling of "--word...".
   std::vector<std::string> args;
@@ -33,8 +38,16 @@ int main(int argc, char** argv) {
   }
   try {
     app.parse(args);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();  // a command failed and already printed its one line
+  } catch (const CLI::ParseError& e) {
+    // Usage errors follow the same contract as failures: one line, exit status 1.
+    fprintf(stderr, "pyrolens: %s (see --help)\n", e.what());
+    return 1;
   }
   return 0;
 }

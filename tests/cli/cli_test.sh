@@ -58,7 +58,32 @@ check "JFR: one error line" one_error_line
 check "JFR: names the format" err_has "JFR (Java Flight Recorder) is not supported yet"
 
 run info
-check "missing argument fails" [ "$rc" -ne 0 ]
+check "missing argument: one error line" one_error_line
+run top --nodecount=abc "$corpus/dd-trace-go/big-heap.pprof"
+check "bad flag value: one error line" one_error_line
+run merge "$corpus/dd-trace-go/heap.pprof"
+check "merge without -o: one error line" one_error_line
+
+# merge -> top equals top over the inputs merged on the fly
+a="$corpus/dd-trace-go/heap.before.pprof"
+b="$corpus/dd-trace-go/heap.after.pprof"
+run merge "$a" "$b" -o "$tmp/merged.pb.gz"
+check "merge succeeds" [ "$rc" -eq 0 ]
+"$bin" top "$a" "$b" | tail -n +2 >"$tmp/top-inputs"
+"$bin" top "$tmp/merged.pb.gz" | tail -n +2 >"$tmp/top-merged"
+check "top of merged file equals top of its inputs" cmp -s "$tmp/top-inputs" "$tmp/top-merged"
+
+run convert "$corpus/speedscope/pprof/simple.prof" -o "$tmp/simple.folded"
+check "convert to folded succeeds" [ "$rc" -eq 0 ]
+check "folded total equals the cpu total" \
+  bash -c "awk '{s+=\$NF} END {exit !(s==1500000000)}' '$tmp/simple.folded'"
+
+run flame "$corpus/speedscope/pprof/simple.prof" --max-nodes 8
+check "flame prints Pyroscope FlameGraph JSON" \
+  bash -c "grep -q '\"names\":\[\"total\"' '$tmp/out' && grep -q '\"levels\"' '$tmp/out'"
+
+run diff "$a" "$b"
+check "diff succeeds" [ "$rc" -eq 0 ]
 
 for sub in $("$bin" --help | awk '/^Subcommands:/{s=1;next} s&&NF{print $1}'); do
   run "$sub" --help

@@ -1,0 +1,673 @@
+// Call tree construction and Pyroscope's flame-graph encodings. Pyroscope sources for
+// the encodings: pkg/model/flamegraph.go (NewFlameGraph), pkg/model/tree.go (minValue)
+// and pkg/model/flamegraph_diff.go (NewFlamegraphDiff).
+#include "pyrolens/call_tree.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace pyrolens {
+namespace {
+
+// Value sums wrap on overflow (as pprof's Go arithmetic does) instead of being undefined.
+inline int64_t WrapAdd(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+inline int64_t WrapSub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+
+uint64_t Mix64(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdull;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ull;
+  x ^= x >> 33;
+  return x;
+}
+
+Status TooManyNodes() {
+  return Status::ResourceExhausted("call tree: more than 2^32 - 1 nodes");
+}
+
+// Nodes as they are inserted, before renumbering into sorted pre-order.
+struct RawTree {
+  std::vector<uint32_t> parent, name;
+  std::vector<int64_t> self;  // totals are summed bottom-up after renumbering
+};
+
+// Finds or adds the child of `parent` named `name`; nodes keyed by (parent, name).
+class ChildIndex {
+ public:
+  ChildIndex(RawTree* t, size_t expected) : t_(t) {
+    size_t buckets = 1024;
+    while (buckets < expected * 2) buckets <<= 1;
+    slots_.resize(buckets);
+  }
+
+  // Returns kNone when the tree would exceed 32-bit ids.
+  uint32_t FindOrAdd(uint32_t parent, uint32_t name) {
+    size_t mask = slots_.size() - 1;
+    uint64_t h = Hash(parent, name);
+    uint32_t tag = static_cast<uint32_t>(h >> 32);
+    size_t i = h & mask;
+    for (; slots_[i].node != kNone; i = (i + 1) & mask) {
+      uint32_t n = slots_[i].node;
+      if (slots_[i].tag == tag && t_->name[n] == name && t_->parent[n] == parent) return n;
+    }
+    if (t_->name.size() >= kNone - 1) return kNone;
+    uint32_t n = static_cast<uint32_t>(t_->name.size());
+    t_->parent.push_back(parent);
+    t_->name.push_back(name);
+    t_->self.push_back(0);
+    slots_[i] = {n, tag};
+    if (t_->name.size() * 2 > slots_.size()) Grow();
+    return n;
+  }
+
+ private:
+  struct Slot {  // the hash's high half: a probe reads the node only when it matches
+    uint32_t node = kNone;
+    uint32_t tag = 0;
+  };
+  static uint64_t Hash(uint32_t parent, uint32_t name) {
+    return Mix64((static_cast<uint64_t>(parent) << 32) | name);
+  }
+  void Grow() {
+    slots_.assign(slots_.size() * 2, Slot());
+    size_t mask = slots_.size() - 1;
+    for (uint32_t n = 1; n < t_->name.size(); ++n) {  // the root is never looked up
+      uint64_t h = Hash(t_->parent[n], t_->name[n]);
+      size_t i = h & mask;
+      while (slots_[i].node != kNone) i = (i + 1) & mask;
+      slots_[i] = {n, static_cast<uint32_t>(h >> 32)};
+    }
+  }
+  RawTree* t_;
+  std::vector<Slot> slots_;
+};
+
+// Turns profile frames into name ids of `names`, caching per function, line and location.
+class FrameNamer {
+ public:
+  FrameNamer(const Profile& p, FrameKey key, StringTable* names)
+      : p_(p), key_(key), names_(names), line_name_(p.lines.size(), kNone),
+        loc_name_(p.locations.size(), kNone), fn_name_(p.functions.size(), kNone) {}
+
+  uint32_t Line(uint32_t loc, uint32_t j) {
+    uint32_t& id = line_name_[j];
+    if (id != kNone) return id;
+    const pyrolens::Line& line = p_.lines[j];
+    if (key_ == FrameKey::kFunction) {
+      if (line.function == kNone) return id = Unknown();
+      uint32_t& fid = fn_name_[line.function];
+      if (fid == kNone) fid = names_->Intern(p_.str(p_.functions[line.function].name));
+      return id = fid;
+    }
+    std::string fn = line.function == kNone ? "<unknown>"
+                                            : p_.str(p_.functions[line.function].name);
+    std::string s;
+    if (key_ == FrameKey::kFunctionLine) {
+      const std::string& file =
+          line.function == kNone ? p_.str(0) : p_.str(p_.functions[line.function].filename);
+      s = file.empty() ? fn + Format(":%lld", static_cast<long long>(line.line))
+                       : fn + " " + file + Format(":%lld", static_cast<long long>(line.line));
+    } else {
+      s = Format("0x%llx ", static_cast<unsigned long long>(p_.locations[loc].address)) + fn;
+    }
+    return id = names_->Intern(s);
+  }
+
+  // A location without lines (unsymbolised): its address.
+  uint32_t Address(uint32_t loc) {
+    uint32_t& id = loc_name_[loc];
+    if (id == kNone) {
+      id = names_->Intern(
+          Format("0x%llx", static_cast<unsigned long long>(p_.locations[loc].address)));
+    }
+    return id;
+  }
+
+ private:
+  uint32_t Unknown() {
+    if (unknown_ == kNone) unknown_ = names_->Intern("<unknown>");
+    return unknown_;
+  }
+  const Profile& p_;
+  FrameKey key_;
+  StringTable* names_;
+  std::vector<uint32_t> line_name_, loc_name_, fn_name_;
+  uint32_t unknown_ = kNone;
+};
+
+// Every id a stack walk dereferences, checked once up front.
+Status CheckProfile(const Profile& p) {
+  size_t n = p.num_samples();
+  if (p.values.size() != n * p.num_types() || p.stack_offsets.empty() ||
+      p.stack_offsets.back() > p.stack_locations.size()) {
+    return Status::Corruption("call tree: inconsistent sample arrays");
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (p.sample_stack[i] >= p.num_stacks()) {
+      return Status::Corruption(Format("call tree: sample %zu: stack %u out of range", i,
+                                       p.sample_stack[i]));
+    }
+  }
+  for (size_t s = 0; s < p.num_stacks(); ++s) {
+    if (p.stack_offsets[s] > p.stack_offsets[s + 1]) {
+      return Status::Corruption(Format("call tree: stack %zu: bad offsets", s));
+    }
+  }
+  for (uint32_t l : p.stack_locations) {
+    if (l >= p.locations.size()) {
+      return Status::Corruption(Format("call tree: location %u out of range", l));
+    }
+  }
+  for (size_t i = 0; i < p.locations.size(); ++i) {
+    const Location& loc = p.locations[i];
+    if (loc.first_line > p.lines.size() || loc.num_lines > p.lines.size() - loc.first_line) {
+      return Status::Corruption(Format("call tree: location %zu: lines out of range", i));
+    }
+  }
+  for (size_t j = 0; j < p.lines.size(); ++j) {
+    if (p.lines[j].function != kNone && p.lines[j].function >= p.functions.size()) {
+      return Status::Corruption(Format("call tree: line %zu: function out of range", j));
+    }
+  }
+  for (const Function& f : p.functions) {
+    if (std::max(f.name, f.filename) >= p.strings.size()) {
+      return Status::Corruption("call tree: function name out of range");
+    }
+  }
+  return Status();
+}
+
+// Ranks name ids by their strings (byte order), so children sort by integer compare.
+std::vector<uint32_t> NameRanks(const StringTable& names) {
+  std::vector<uint32_t> order(names.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return names[a] < names[b]; });
+  std::vector<uint32_t> rank(names.size());
+  for (uint32_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
+  return rank;
+}
+
+// Fills depth, subtree_end and the level index from `parent` of a pre-order tree.
+void IndexShape(TreeShape* t) {
+  uint32_t n = t->size();
+  t->depth.assign(n, 0);
+  uint32_t levels = n == 0 ? 0 : 1;
+  for (uint32_t i = 1; i < n; ++i) {
+    t->depth[i] = t->depth[t->parent[i]] + 1;
+    levels = std::max(levels, t->depth[i] + 1);
+  }
+  t->subtree_end.resize(n);
+  for (uint32_t i = 0; i < n; ++i) t->subtree_end[i] = i + 1;
+  for (uint32_t i = n; i-- > 1;) {
+    uint32_t p = t->parent[i];
+    t->subtree_end[p] = std::max(t->subtree_end[p], t->subtree_end[i]);
+  }
+  t->level_offsets.assign(levels + 1, 0);
+  for (uint32_t i = 0; i < n; ++i) ++t->level_offsets[t->depth[i] + 1];
+  for (uint32_t d = 0; d < levels; ++d) t->level_offsets[d + 1] += t->level_offsets[d];
+  t->level_nodes.resize(n);
+  std::vector<uint32_t> fill(t->level_offsets.begin(), t->level_offsets.end() - 1);
+  for (uint32_t i = 0; i < n; ++i) t->level_nodes[fill[t->depth[i]]++] = i;
+}
+
+// Pyroscope's layout: self first, then children left to right.
+void Layout(const TreeShape& t, const std::vector<int64_t>& self,
+            const std::vector<int64_t>& total, std::vector<int64_t>* x) {
+  uint32_t n = t.size();
+  x->assign(n, 0);
+  std::vector<int64_t> cursor(n, 0);
+  for (uint32_t i = 0; i < n; ++i) {
+    if (i > 0) {
+      uint32_t p = t.parent[i];
+      (*x)[i] = cursor[p];
+      cursor[p] = WrapAdd(cursor[p], total[i]);
+    }
+    cursor[i] = WrapAdd((*x)[i], self[i]);
+  }
+}
+
+// The k-th largest of `values` (k >= 1, k <= size).
+int64_t KthLargest(std::vector<int64_t> values, size_t k) {
+  std::nth_element(values.begin(), values.begin() + (k - 1), values.end(),
+                   std::greater<int64_t>());
+  return values[k - 1];
+}
+
+// Strings for JSON: invalid UTF-8 bytes become U+FFFD so the output always parses.
+std::string ValidUtf8(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = len > 0 && i + len <= s.size();
+    for (size_t j = 1; ok && j < len; ++j) ok = (static_cast<unsigned char>(s[i + j]) >> 6) == 2;
+    if (ok && len > 1) {
+      uint32_t cp = c & (0x7f >> len);
+      for (size_t j = 1; j < len; ++j) cp = (cp << 6) | (s[i + j] & 0x3f);
+      static const uint32_t kMin[5] = {0, 0, 0x80, 0x800, 0x10000};
+      ok = cp >= kMin[len] && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff);
+    }
+    if (ok) {
+      out.append(s, i, len);
+      i += len;
+    } else {
+      out += "\xef\xbf\xbd";
+      ++i;
+    }
+  }
+  return out;
+}
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// An int64 as a JSON string (protojson's encoding); digits need no escaping.
+void Int64String(JsonWriter* w, int64_t v) {
+  char buf[24];
+  buf[0] = '"';
+  char* end = std::to_chars(buf + 1, buf + sizeof(buf) - 1, v).ptr;
+  *end++ = '"';
+  w->RawValue(buf, static_cast<size_t>(end - buf), rapidjson::kStringType);
+}
+
+void WriteNamesAndLevels(JsonWriter* w, const std::vector<std::string>& names,
+                         const std::vector<std::vector<int64_t>>& levels) {
+  w->Key("names");
+  w->StartArray();
+  for (const std::string& n : names) {
+    std::string v = ValidUtf8(n);
+    w->String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+  }
+  w->EndArray();
+  w->Key("levels");
+  w->StartArray();
+  for (const std::vector<int64_t>& level : levels) {
+    w->StartObject();
+    w->Key("values");
+    w->StartArray();
+    for (int64_t v : level) Int64String(w, v);
+    w->EndArray();
+    w->EndObject();
+  }
+  w->EndArray();
+}
+
+// Turns each level's absolute x into the offset from the previous node's end, for the
+// (x, total) pairs at `start` within every `stride` integers.
+void DeltaEncode(std::vector<std::vector<int64_t>>* levels, size_t start, size_t stride) {
+  for (std::vector<int64_t>& l : *levels) {
+    int64_t prev = 0;
+    for (size_t i = start; i + 1 < l.size(); i += stride) {
+      l[i] = WrapSub(l[i], prev);
+      prev = WrapAdd(prev, WrapAdd(l[i], l[i + 1]));
+    }
+  }
+}
+
+}  // namespace
+
+Result<CallTree> BuildCallTree(const Profile& p, const CallTreeOptions& options) {
+  if (options.sample_type >= p.num_types()) {
+    return Status::InvalidArgument(Format("call tree: sample type %zu out of range (%zu types)",
+                                          options.sample_type, p.num_types()));
+  }
+  RETURN_IF_ERROR(CheckProfile(p));
+  // Weigh each unique stack once.
+  std::vector<int64_t> weight(p.num_stacks(), 0);
+  const size_t k = p.num_types();
+  for (size_t i = 0; i < p.num_samples(); ++i) {
+    int64_t& w = weight[p.sample_stack[i]];
+    w = WrapAdd(w, p.values[i * k + options.sample_type]);
+  }
+
+  // An upper bound on the nodes (every frame of every weighted stack a new node) sizes
+  // the arrays, capped: trees share prefixes, and wasm heaps commit what is reserved.
+  size_t frames = 1;
+  for (uint32_t s = 0; s < p.num_stacks(); ++s) {
+    if (weight[s] == 0) continue;
+    for (const uint32_t* l = p.stack_begin(s); l != p.stack_end(s); ++l) {
+      frames += std::max<uint32_t>(1, p.locations[*l].num_lines);
+    }
+  }
+  const size_t reserve = std::min<size_t>(frames, size_t{1} << 20);
+  CallTree tree;
+  RawTree raw;
+  raw.parent.reserve(reserve);
+  raw.name.reserve(reserve);
+  raw.self.reserve(reserve);
+  raw.parent.push_back(kNone);
+  raw.name.push_back(tree.names.Intern("total"));
+  raw.self.push_back(0);
+  ChildIndex children(&raw, reserve);
+  FrameNamer namer(p, options.key, &tree.names);
+  for (uint32_t s = 0; s < p.num_stacks(); ++s) {
+    int64_t w = weight[s];
+    if (w == 0) continue;
+    uint32_t cur = 0;
+    for (const uint32_t* l = p.stack_end(s); l != p.stack_begin(s);) {  // root first
+      uint32_t loc = *--l;
+      const Location& location = p.locations[loc];
+      if (location.num_lines == 0) {
+        cur = children.FindOrAdd(cur, namer.Address(loc));
+        if (cur == kNone) return TooManyNodes();
+        continue;
+      }
+      for (uint32_t j = location.first_line + location.num_lines; j-- > location.first_line;) {
+        cur = children.FindOrAdd(cur, namer.Line(loc, j));  // lines are callee first
+        if (cur == kNone) return TooManyNodes();
+      }
+    }
+    raw.self[cur] = WrapAdd(raw.self[cur], w);
+  }
+
+  // Children of each raw node as a CSR, sorted by name; then renumber in pre-order.
+  const uint32_t n = static_cast<uint32_t>(raw.name.size());
+  std::vector<uint32_t> child_offsets(n + 1, 0), child_nodes(n > 0 ? n - 1 : 0);
+  for (uint32_t i = 1; i < n; ++i) ++child_offsets[raw.parent[i] + 1];
+  for (uint32_t i = 0; i < n; ++i) child_offsets[i + 1] += child_offsets[i];
+  {
+    std::vector<uint32_t> fill(child_offsets.begin(), child_offsets.end() - 1);
+    for (uint32_t i = 1; i < n; ++i) child_nodes[fill[raw.parent[i]]++] = i;
+  }
+  std::vector<uint32_t> rank = NameRanks(tree.names);
+  for (uint32_t i = 0; i < n; ++i) {
+    std::sort(child_nodes.begin() + child_offsets[i], child_nodes.begin() + child_offsets[i + 1],
+              [&](uint32_t a, uint32_t b) { return rank[raw.name[a]] < rank[raw.name[b]]; });
+  }
+  tree.name.resize(n);
+  tree.parent.resize(n);
+  tree.self.resize(n);
+  tree.total.resize(n);
+  std::vector<uint32_t> new_id(n, kNone);
+  std::vector<uint32_t> stack{0};
+  uint32_t next = 0;
+  while (!stack.empty()) {
+    uint32_t old = stack.back();
+    stack.pop_back();
+    uint32_t id = next++;
+    new_id[old] = id;
+    tree.name[id] = raw.name[old];
+    tree.parent[id] = old == 0 ? kNone : new_id[raw.parent[old]];
+    tree.self[id] = raw.self[old];
+    tree.total[id] = raw.self[old];
+    for (uint32_t c = child_offsets[old + 1]; c-- > child_offsets[old];) {
+      stack.push_back(child_nodes[c]);
+    }
+  }
+  for (uint32_t i = n; i-- > 1;) {
+    int64_t& parent_total = tree.total[tree.parent[i]];
+    parent_total = WrapAdd(parent_total, tree.total[i]);
+  }
+  IndexShape(&tree);
+  Layout(tree, tree.self, tree.total, &tree.x);
+  return tree;
+}
+
+Result<DiffTree> BuildDiffTree(const CallTree& left, const CallTree& right) {
+  DiffTree t;
+  std::vector<uint32_t> lname(left.names.size(), kNone), rname(right.names.size(), kNone);
+  auto union_name = [&](const CallTree& side, std::vector<uint32_t>* map, uint32_t n) {
+    uint32_t& id = (*map)[side.name[n]];
+    if (id == kNone) id = t.names.Intern(side.names[side.name[n]]);
+    return id;
+  };
+  // Pairs of (left node, right node), kNone where a side lacks the path.
+  struct Item {
+    uint32_t l, r, parent;
+  };
+  std::vector<Item> stack;
+  std::vector<Item> kids;
+  if (left.size() > 0 || right.size() > 0) {
+    stack.push_back({left.size() > 0 ? 0 : kNone, right.size() > 0 ? 0 : kNone, kNone});
+  }
+  while (!stack.empty()) {
+    Item it = stack.back();
+    stack.pop_back();
+    if (t.name.size() >= kNone - 1) return TooManyNodes();
+    uint32_t id = static_cast<uint32_t>(t.name.size());
+    t.name.push_back(it.l != kNone ? union_name(left, &lname, it.l)
+                                   : union_name(right, &rname, it.r));
+    t.parent.push_back(it.parent);
+    t.left_self.push_back(it.l != kNone ? left.self[it.l] : 0);
+    t.left_total.push_back(it.l != kNone ? left.total[it.l] : 0);
+    t.right_self.push_back(it.r != kNone ? right.self[it.r] : 0);
+    t.right_total.push_back(it.r != kNone ? right.total[it.r] : 0);
+    // Merge the two sorted child lists.
+    kids.clear();
+    uint32_t a = it.l != kNone ? left.first_child(it.l) : kNone;
+    uint32_t b = it.r != kNone ? right.first_child(it.r) : kNone;
+    while (a != kNone || b != kNone) {
+      int cmp = a == kNone ? 1 : b == kNone ? -1 : left.node_name(a).compare(right.node_name(b));
+      if (cmp == 0) {
+        kids.push_back({a, b, id});
+        a = left.next_sibling(a);
+        b = right.next_sibling(b);
+      } else if (cmp < 0) {
+        kids.push_back({a, kNone, id});
+        a = left.next_sibling(a);
+      } else {
+        kids.push_back({kNone, b, id});
+        b = right.next_sibling(b);
+      }
+    }
+    for (size_t i = kids.size(); i-- > 0;) stack.push_back(kids[i]);
+  }
+  IndexShape(&t);
+  Layout(t, t.left_self, t.left_total, &t.left_x);
+  Layout(t, t.right_self, t.right_total, &t.right_x);
+  return t;
+}
+
+FlameGraph BuildFlameGraph(const CallTree& tree, int64_t max_nodes) {
+  FlameGraph g;
+  if (tree.size() == 0) return g;
+  g.total = tree.total[0];
+  int64_t min_val = 0;
+  if (max_nodes >= 1 && tree.size() - 1 > static_cast<uint64_t>(max_nodes)) {
+    min_val = KthLargest(std::vector<int64_t>(tree.total.begin() + 1, tree.total.end()),
+                         static_cast<size_t>(max_nodes));
+  }
+  // Pyroscope folds nodes literally named "other" into the synthetic "other" node too.
+  uint32_t other_name = kNone;
+  for (uint32_t i = 0; i < tree.names.size(); ++i) {
+    if (tree.names[i] == "other") other_name = i;
+  }
+  std::vector<uint32_t> out_name(tree.names.size(), kNone);
+  uint32_t other_index = kNone;
+  g.levels.resize(tree.num_levels());
+  if (min_val == 0) {  // untruncated: exactly one entry per tree node
+    for (uint32_t d = 0; d < tree.num_levels(); ++d) {
+      g.levels[d].reserve(4 * size_t{tree.level_offsets[d + 1] - tree.level_offsets[d]});
+    }
+  }
+  struct Item {
+    uint32_t node;  // kNone: a synthetic "other" leaf of value `other`
+    uint32_t level;
+    int64_t x;
+    int64_t other;
+  };
+  // Depth-first with a stack, children pushed left to right, as Pyroscope does: nodes
+  // are visited right to left, which fixes the order of `names`.
+  std::vector<Item> stack{{0, 0, 0, 0}};
+  while (!stack.empty()) {
+    Item it = stack.back();
+    stack.pop_back();
+    int64_t self = it.node == kNone ? it.other : tree.self[it.node];
+    int64_t total = it.node == kNone ? it.other : tree.total[it.node];
+    g.max_self = std::max(g.max_self, self);
+    uint32_t index;
+    if (it.node == kNone) {
+      if (other_index == kNone) {
+        other_index = static_cast<uint32_t>(g.names.size());
+        g.names.push_back("other");
+      }
+      index = other_index;
+    } else {
+      uint32_t& slot = out_name[tree.name[it.node]];
+      if (slot == kNone) {
+        slot = static_cast<uint32_t>(g.names.size());
+        g.names.push_back(it.node == 0 ? "total" : tree.node_name(it.node));
+      }
+      index = slot;
+    }
+    if (g.levels.size() <= it.level) g.levels.resize(it.level + 1);
+    std::vector<int64_t>& level = g.levels[it.level];
+    level.insert(level.end(), {index, self, total, it.x});  // reversed below
+    if (it.node == kNone) continue;
+    int64_t cursor = WrapAdd(it.x, self);
+    int64_t other = 0;
+    for (uint32_t c = tree.first_child(it.node); c != kNone; c = tree.next_sibling(c)) {
+      if (tree.total[c] >= min_val && tree.name[c] != other_name) {
+        stack.push_back({c, it.level + 1, cursor, 0});
+        cursor = WrapAdd(cursor, tree.total[c]);
+      } else {
+        other = WrapAdd(other, tree.total[c]);
+      }
+    }
+    if (other != 0) stack.push_back({kNone, it.level + 1, cursor, other});
+  }
+  while (!g.levels.empty() && g.levels.back().empty()) g.levels.pop_back();  // truncated
+  for (std::vector<int64_t>& level : g.levels) std::reverse(level.begin(), level.end());
+  DeltaEncode(&g.levels, 0, 4);
+  return g;
+}
+
+Result<FlameGraphDiff> BuildFlameGraphDiff(const DiffTree& tree, int64_t max_nodes) {
+  for (uint32_t i = 0; i < tree.size(); ++i) {
+    if (tree.left_self[i] < 0 || tree.right_self[i] < 0) {
+      return Status::InvalidArgument(Format("flame graph diff: node \"%s\" has a negative %s "
+                                            "value; diffs need non-negative values",
+                                            tree.node_name(i).c_str(),
+                                            tree.left_self[i] < 0 ? "left" : "right"));
+    }
+  }
+  FlameGraphDiff g;
+  if (tree.size() == 0) return g;
+  g.left_ticks = tree.left_total[0];
+  g.right_ticks = tree.right_total[0];
+  g.total = WrapAdd(g.left_ticks, g.right_ticks);
+  int64_t min_val = 0;
+  if (max_nodes >= 1 && tree.size() > static_cast<uint64_t>(max_nodes)) {
+    std::vector<int64_t> m(tree.size());
+    for (uint32_t i = 0; i < tree.size(); ++i) {
+      m[i] = std::max(tree.left_total[i], tree.right_total[i]);
+    }
+    min_val = KthLargest(std::move(m), static_cast<size_t>(max_nodes));
+  }
+  std::vector<uint32_t> out_name(tree.names.size(), kNone);
+  uint32_t other_index = kNone;  // real nodes named "other" share it, as in Pyroscope
+  struct Item {
+    uint32_t node;
+    uint32_t level;
+    int64_t lx, rx;
+    int64_t lother, rother;
+  };
+  auto keep = [&](uint32_t n) {
+    return tree.left_total[n] >= min_val || tree.right_total[n] >= min_val;
+  };
+  std::vector<Item> stack{{0, 0, 0, 0, 0, 0}};
+  while (!stack.empty()) {
+    Item it = stack.back();
+    stack.pop_back();
+    bool synthetic = it.node == kNone;
+    int64_t ls = synthetic ? it.lother : tree.left_self[it.node];
+    int64_t lt = synthetic ? it.lother : tree.left_total[it.node];
+    int64_t rs = synthetic ? it.rother : tree.right_self[it.node];
+    int64_t rt = synthetic ? it.rother : tree.right_total[it.node];
+    g.max_self = std::max({g.max_self, ls, rs});
+    uint32_t index;
+    if (synthetic || (it.node != 0 && tree.node_name(it.node) == "other")) {
+      if (other_index == kNone) {
+        other_index = static_cast<uint32_t>(g.names.size());
+        g.names.push_back("other");
+      }
+      index = other_index;
+    } else {
+      uint32_t& slot = out_name[tree.name[it.node]];
+      if (slot == kNone) {
+        slot = static_cast<uint32_t>(g.names.size());
+        g.names.push_back(it.node == 0 ? "total" : tree.node_name(it.node));
+      }
+      index = slot;
+    }
+    if (g.levels.size() <= it.level) g.levels.resize(it.level + 1);
+    std::vector<int64_t>& level = g.levels[it.level];
+    level.insert(level.end(), {index, rs, rt, it.rx, ls, lt, it.lx});  // reversed below
+    if (synthetic) continue;
+    int64_t lc = WrapAdd(it.lx, ls), rc = WrapAdd(it.rx, rs);
+    int64_t lo = 0, ro = 0;
+    for (uint32_t c = tree.first_child(it.node); c != kNone; c = tree.next_sibling(c)) {
+      if (keep(c)) {
+        stack.push_back({c, it.level + 1, lc, rc, 0, 0});
+        lc = WrapAdd(lc, tree.left_total[c]);
+        rc = WrapAdd(rc, tree.right_total[c]);
+      } else {
+        lo = WrapAdd(lo, tree.left_total[c]);
+        ro = WrapAdd(ro, tree.right_total[c]);
+      }
+    }
+    if (lo != 0 || ro != 0) stack.push_back({kNone, it.level + 1, lc, rc, lo, ro});
+  }
+  for (std::vector<int64_t>& level : g.levels) std::reverse(level.begin(), level.end());
+  DeltaEncode(&g.levels, 0, 7);
+  DeltaEncode(&g.levels, 3, 7);
+  return g;
+}
+
+namespace {
+
+// A guess of the JSON size, to grow the buffer once.
+size_t JsonSizeHint(const std::vector<std::string>& names,
+                    const std::vector<std::vector<int64_t>>& levels) {
+  size_t n = 128;
+  for (const std::string& s : names) n += s.size() + 3;
+  for (const std::vector<int64_t>& l : levels) n += 16 + l.size() * 6;
+  return n;
+}
+
+}  // namespace
+
+std::string FlameGraphToJson(const FlameGraph& g) {
+  rapidjson::StringBuffer buf;
+  buf.Reserve(JsonSizeHint(g.names, g.levels));
+  JsonWriter w(buf);
+  w.StartObject();
+  WriteNamesAndLevels(&w, g.names, g.levels);
+  w.Key("total");
+  Int64String(&w, g.total);
+  w.Key("maxSelf");
+  Int64String(&w, g.max_self);
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string FlameGraphDiffToJson(const FlameGraphDiff& g) {
+  rapidjson::StringBuffer buf;
+  buf.Reserve(JsonSizeHint(g.names, g.levels));
+  JsonWriter w(buf);
+  w.StartObject();
+  WriteNamesAndLevels(&w, g.names, g.levels);
+  w.Key("total");
+  Int64String(&w, g.total);
+  w.Key("maxSelf");
+  Int64String(&w, g.max_self);
+  w.Key("leftTicks");
+  Int64String(&w, g.left_ticks);
+  w.Key("rightTicks");
+  Int64String(&w, g.right_ticks);
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+}  // namespace pyrolens
