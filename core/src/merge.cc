@@ -12,19 +12,6 @@
 namespace pyrolens {
 namespace {
 
-// Value sums wrap on overflow (as pprof's Go arithmetic does) instead of being undefined.
-inline int64_t WrapAdd(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-}
-
-uint64_t Mix64(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdull;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ull;
-  x ^= x >> 33;
-  return x;
-}
 
 // Open-addressing index over dense ids 0..n-1 whose keys live elsewhere; callers pass
 // the key's hash and an equality test on a candidate id. Slots keep the hash's high half

@@ -2,6 +2,7 @@
 // .folded or .txt gives folded stacks (one sample type), anything else a gzipped pprof.
 #include "cli/commands.h"
 #include "cli/files.h"
+#include "pyrolens/filter.h"
 #include "pyrolens/folded.h"
 #include "pyrolens/pprof.h"
 
@@ -31,7 +32,7 @@ void RegisterConvert(CLI::App& app) {
     if (!p.ok()) Fail(p.status());
     std::string data;
     if (EndsWith(args->out, ".folded") || EndsWith(args->out, ".txt")) {
-      Result<size_t> index = ResolveSampleIndex(*p, args->sample_index);
+      Result<size_t> index = SelectSampleType(*p, args->sample_index);
       if (!index.ok()) Fail(index.status());
       data = WriteFolded(*p, *index);
     } else {

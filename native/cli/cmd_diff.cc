@@ -5,19 +5,13 @@
 
 #include "cli/commands.h"
 #include "cli/files.h"
+#include "pyrolens/filter.h"
 #include "pyrolens/call_tree.h"
 #include "pyrolens/units.h"
 
 namespace pyrolens {
 namespace {
 
-// Value sums wrap on overflow (as pprof's Go arithmetic does) instead of being undefined.
-inline int64_t WrapAdd(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-}
-inline int64_t WrapSub(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
-}
 
 struct Row {
   std::string name;
@@ -50,9 +44,9 @@ void RegisterDiff(CLI::App& app) {
     if (!base.ok()) Fail(base.status());
     Result<Profile> now = LoadProfile(args->now);
     if (!now.ok()) Fail(now.status());
-    Result<size_t> bi = ResolveSampleIndex(*base, args->sample_index);
+    Result<size_t> bi = SelectSampleType(*base, args->sample_index);
     if (!bi.ok()) Fail(bi.status().WithPrefix(args->base));
-    Result<size_t> ni = ResolveSampleIndex(*now, args->sample_index);
+    Result<size_t> ni = SelectSampleType(*now, args->sample_index);
     if (!ni.ok()) Fail(ni.status().WithPrefix(args->now));
     const ValueType& bt = base->sample_types[*bi];
     const ValueType& nt = now->sample_types[*ni];

@@ -4,36 +4,11 @@
 
 #include "cli/commands.h"
 #include "cli/files.h"
+#include "pyrolens/filter.h"
 #include "pyrolens/call_tree.h"
 #include "pyrolens/merge.h"
 
 namespace pyrolens {
-
-Result<size_t> ResolveSampleIndex(const Profile& p, const std::string& spec) {
-  if (p.num_types() == 0) return Status::InvalidArgument("the profile has no sample types");
-  if (spec.empty()) {
-    for (size_t i = 0; i < p.num_types(); ++i) {
-      if (p.default_sample_type != 0 && p.sample_types[i].type == p.default_sample_type) return i;
-    }
-    return p.num_types() - 1;
-  }
-  size_t index = 0;
-  auto [end, ec] = std::from_chars(spec.data(), spec.data() + spec.size(), index);
-  if (ec == std::errc() && end == spec.data() + spec.size()) {
-    if (index >= p.num_types()) {
-      return Status::InvalidArgument(Format("sample index %zu out of range (%zu sample types)",
-                                            index, p.num_types()));
-    }
-    return index;
-  }
-  std::string names;
-  for (size_t i = 0; i < p.num_types(); ++i) {
-    if (p.str(p.sample_types[i].type) == spec) return i;
-    names += (i ? ", " : "") + p.str(p.sample_types[i].type);
-  }
-  return Status::InvalidArgument(Format("no sample type named \"%s\" (have: %s)", spec.c_str(),
-                                        names.c_str()));
-}
 
 namespace {
 
@@ -71,7 +46,7 @@ void RegisterFlame(CLI::App& app) {
   cmd->callback([args] {
     Result<Profile> p = LoadMerged(args->files);
     if (!p.ok()) Fail(p.status());
-    Result<size_t> index = ResolveSampleIndex(*p, args->sample_index);
+    Result<size_t> index = SelectSampleType(*p, args->sample_index);
     if (!index.ok()) Fail(index.status());
     CallTreeOptions options;
     options.sample_type = *index;

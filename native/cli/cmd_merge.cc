@@ -2,6 +2,7 @@
 // gzipped pprof, or folded stacks of the default sample type when OUT ends in .folded.
 #include "cli/commands.h"
 #include "cli/files.h"
+#include "pyrolens/filter.h"
 #include "pyrolens/folded.h"
 #include "pyrolens/merge.h"
 #include "pyrolens/pprof.h"
@@ -36,7 +37,7 @@ void RegisterMerge(CLI::App& app) {
     std::string data;
     const std::string& out = args->out;
     if (out.size() >= 7 && out.compare(out.size() - 7, 7, ".folded") == 0) {
-      Result<size_t> index = ResolveSampleIndex(*merged, "");
+      Result<size_t> index = SelectSampleType(*merged, "");
       if (!index.ok()) Fail(index.status());
       data = WriteFolded(*merged, *index);
     } else {

@@ -18,10 +18,6 @@ void RegisterConvert(CLI::App& app);
 void RegisterFlame(CLI::App& app);
 void RegisterDiff(CLI::App& app);
 
-// Resolves a --sample-index value: a column number or a sample type name; empty means
-// the profile's default sample type, else the last one (as pprof). Defined in cmd_flame.cc.
-Result<size_t> ResolveSampleIndex(const Profile& profile, const std::string& spec);
-
 // Prints "pyrolens: <message>" to stderr and ends the command with exit status 1.
 [[noreturn]] void Fail(const Status& status);
 

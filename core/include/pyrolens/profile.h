@@ -147,6 +147,24 @@ class StackInterner {
 
 uint64_t HashBytes(const void* data, size_t n, uint64_t seed = 0);
 
+// Finalizer of a 64-bit hash (murmur3's fmix64): spreads the bits of an integer key.
+inline uint64_t Mix64(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdull;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ull;
+  x ^= x >> 33;
+  return x;
+}
+
+// Value sums wrap on overflow (as pprof's Go arithmetic does) instead of being undefined.
+inline int64_t WrapAdd(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+inline int64_t WrapSub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+
 }  // namespace pyrolens
 
 #endif  // PYROLENS_CORE_INCLUDE_PYROLENS_PROFILE_H_
