@@ -36,7 +36,7 @@ uint64_t HashBytes(const void* data, size_t n, uint64_t seed) {
     n -= 8;
   }
   uint64_t w = 0;
-  memcpy(&w, p, n);
+  if (n > 0) memcpy(&w, p, n);  // p may be null when n == 0 (an empty vector's data())
   h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
   h ^= h >> 32;
   return h;
