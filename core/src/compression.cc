@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <new>
 
 namespace pyrolens {
 namespace {
@@ -17,10 +18,10 @@ bool HasPrefix(std::string_view data, const unsigned char* magic, size_t n) {
   return data.size() >= n && memcmp(data.data(), magic, n) == 0;
 }
 
-Result<std::string_view> Gunzip(std::string_view in, std::string* out, size_t max_output) {
+Result<std::string_view> Gunzip(std::string_view in, ByteBuffer* out, size_t max_output) {
   std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> d(
       libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
-  out->clear();
+  out->Resize(0);
   size_t pos = 0;
   while (pos < in.size()) {
     if (!HasPrefix(in.substr(pos), kGzipMagic, 2)) {
@@ -39,16 +40,16 @@ Result<std::string_view> Gunzip(std::string_view in, std::string* out, size_t ma
     size_t room = std::min(std::max<size_t>(guess, 1024), max_output - out->size() + 1);
     for (;;) {
       size_t base = out->size();
-      out->resize(base + room);
+      out->Resize(base + room);
       size_t in_used = 0, out_used = 0;
       libdeflate_result r = libdeflate_gzip_decompress_ex(
           d.get(), in.data() + pos, in.size() - pos, out->data() + base, room, &in_used, &out_used);
       if (r == LIBDEFLATE_SUCCESS) {
-        out->resize(base + out_used);
+        out->Resize(base + out_used);
         pos += in_used;
         break;
       }
-      out->resize(base);
+      out->Resize(base);
       if (r != LIBDEFLATE_INSUFFICIENT_SPACE) {
         return Status::Corruption(
             Format("gzip: member at offset %zu is corrupt or truncated (%zu compressed bytes)", pos,
@@ -65,18 +66,20 @@ Result<std::string_view> Gunzip(std::string_view in, std::string* out, size_t ma
           Format("gzip: decompressed size exceeds the limit of %zu bytes", max_output));
     }
   }
-  return std::string_view(*out);
+  return out->view();
 }
 
-Result<std::string_view> Unzstd(std::string_view in, std::string* out, size_t max_output) {
+Result<std::string_view> Unzstd(std::string_view in, ByteBuffer* out, size_t max_output) {
   std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> d(ZSTD_createDCtx(), ZSTD_freeDCtx);
   unsigned long long declared = ZSTD_getFrameContentSize(in.data(), in.size());
   // Trust a declared size only up to a plausible ratio; grow by doubling past it.
   size_t room = in.size() * 4 + 1024;
   if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != ZSTD_CONTENTSIZE_ERROR) {
-    room = static_cast<size_t>(std::min<unsigned long long>(declared, in.size() * 64ull + (1 << 20))) + 1;
+    room =
+        static_cast<size_t>(std::min<unsigned long long>(declared, in.size() * 64ull + (1 << 20))) +
+        1;
   }
-  out->assign(std::min(room, max_output + 1), '\0');
+  out->Resize(std::min(room, max_output + 1));
   ZSTD_inBuffer src{in.data(), in.size(), 0};
   size_t produced = 0;
   size_t last = 0;
@@ -86,14 +89,14 @@ Result<std::string_view> Unzstd(std::string_view in, std::string* out, size_t ma
         return Status::ResourceExhausted(
             Format("zstd: decompressed size exceeds the limit of %zu bytes", max_output));
       }
-      out->resize(std::min(out->size() * 2, max_output + 1));
+      out->Resize(std::min(out->size() * 2, max_output + 1));
     }
     ZSTD_outBuffer dst{out->data(), out->size(), produced};
     last = ZSTD_decompressStream(d.get(), &dst, &src);
     produced = dst.pos;
     if (ZSTD_isError(last)) {
-      return Status::Corruption(Format("zstd: at input offset %zu: %s", src.pos,
-                                       ZSTD_getErrorName(last)));
+      return Status::Corruption(
+          Format("zstd: at input offset %zu: %s", src.pos, ZSTD_getErrorName(last)));
     }
     if (produced > max_output) {
       return Status::ResourceExhausted(
@@ -107,15 +110,15 @@ Result<std::string_view> Unzstd(std::string_view in, std::string* out, size_t ma
         return Status::ResourceExhausted(
             Format("zstd: decompressed size exceeds the limit of %zu bytes", max_output));
       }
-      out->resize(std::min(out->size() * 2, max_output + 1));
+      out->Resize(std::min(out->size() * 2, max_output + 1));
     }
     ZSTD_outBuffer dst{out->data(), out->size(), produced};
     size_t before = produced;
     last = ZSTD_decompressStream(d.get(), &dst, &src);
     produced = dst.pos;
     if (ZSTD_isError(last)) {
-      return Status::Corruption(Format("zstd: at input offset %zu: %s", src.pos,
-                                       ZSTD_getErrorName(last)));
+      return Status::Corruption(
+          Format("zstd: at input offset %zu: %s", src.pos, ZSTD_getErrorName(last)));
     }
     if (produced == before && last != 0) {
       return Status::Corruption(
@@ -126,8 +129,8 @@ Result<std::string_view> Unzstd(std::string_view in, std::string* out, size_t ma
     return Status::ResourceExhausted(
         Format("zstd: decompressed size exceeds the limit of %zu bytes", max_output));
   }
-  out->resize(produced);
-  return std::string_view(*out);
+  out->Resize(produced);
+  return out->view();
 }
 
 }  // namespace
@@ -150,8 +153,18 @@ const char* CompressionName(Compression c) {
   return "none";
 }
 
-Result<std::string_view> Decompress(std::string_view in, std::string* storage,
-                                    size_t max_output) {
+void ByteBuffer::Resize(size_t n) {
+  if (n > capacity_) {
+    char* grown = static_cast<char*>(realloc(data_.get(), n));
+    if (grown == nullptr) throw std::bad_alloc();
+    data_.release();
+    data_.reset(grown);
+    capacity_ = n;
+  }
+  size_ = n;
+}
+
+Result<std::string_view> Decompress(std::string_view in, ByteBuffer* storage, size_t max_output) {
   switch (DetectCompression(in)) {
     case Compression::kGzip:
       return Gunzip(in, storage, max_output);

@@ -55,7 +55,10 @@ std::string_view TrimLine(std::string_view line) {
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
     line.remove_suffix(1);
   }
-  while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+  // '\r' too, as at the end: else a root frame "\r" is read, written, and then trimmed away.
+  while (!line.empty() && (line.front() == ' ' || line.front() == '\t' || line.front() == '\r')) {
+    line.remove_prefix(1);
+  }
   return line;
 }
 
@@ -219,7 +222,7 @@ std::string WriteFolded(const Profile& p, size_t sample_type) {
     uint32_t s = p.sample_stack[i];
     if (!seen[s]) order.push_back(s);
     seen[s] = 1;
-    per_stack[s] += p.sample_values(i)[sample_type];
+    per_stack[s] = WrapAdd(per_stack[s], p.sample_values(i)[sample_type]);
   }
   std::string out;
   for (uint32_t s : order) {

@@ -83,7 +83,7 @@ StringId StringTable::Intern(std::string_view s) {
 int64_t Profile::Total(size_t type) const {
   int64_t total = 0;
   size_t k = num_types();
-  for (size_t i = type; i < values.size(); i += k) total += values[i];
+  for (size_t i = type; i < values.size(); i += k) total = WrapAdd(total, values[i]);
   return total;
 }
 

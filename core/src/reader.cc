@@ -49,7 +49,7 @@ InputFormat DetectFormat(std::string_view data, const char** unsupported) {
 }
 
 Result<Profile> ReadProfile(std::string_view data, const ReadOptions& options) {
-  std::string storage;
+  ByteBuffer storage;
   ASSIGN_OR_RETURN(std::string_view plain, Decompress(data, &storage, options.max_decompressed));
   const char* unsupported;
   switch (DetectFormat(plain, &unsupported)) {

@@ -22,26 +22,26 @@ TEST(CompressionTest, DetectsByMagicBytes) {
 }
 
 TEST(CompressionTest, GzipAndZstdRoundTripRealProfile) {
-  std::string storage;
+  ByteBuffer storage;
   std::string gz = testing::ReadCorpusFile("cliutils/auto.pprof.gz");
   Result<std::string_view> plain = Decompress(gz, &storage);
   ASSERT_TRUE(plain.ok()) << plain.status().message();
   std::string raw(*plain);
   EXPECT_GT(raw.size(), gz.size());
 
-  std::string s2;
+  ByteBuffer s2;
   Result<std::string_view> again = Decompress(GzipCompress(raw), &s2);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, raw);
 
-  std::string s3;
+  ByteBuffer s3;
   Result<std::string_view> z = Decompress(Zstd(raw), &s3);
   ASSERT_TRUE(z.ok()) << z.status().message();
   EXPECT_EQ(*z, raw);
 }
 
 TEST(CompressionTest, ConcatenatedGzipMembers) {
-  std::string storage;
+  ByteBuffer storage;
   Result<std::string_view> out = Decompress(GzipCompress("abc") + GzipCompress("def"), &storage);
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(*out, "abcdef");
@@ -50,12 +50,12 @@ TEST(CompressionTest, ConcatenatedGzipMembers) {
 TEST(CompressionTest, RefusesOutputBeyondLimit) {
   std::string bomb(10 << 20, 'a');
   for (const std::string& packed : {GzipCompress(bomb), Zstd(bomb)}) {
-    std::string storage;
+    ByteBuffer storage;
     Result<std::string_view> out = Decompress(packed, &storage, 1 << 20);
     ASSERT_FALSE(out.ok());
     EXPECT_EQ(out.status().code(), StatusCode::kResourceExhausted);
     EXPECT_NE(out.status().message().find("limit"), std::string::npos);
-    std::string ok_storage;
+    ByteBuffer ok_storage;
     EXPECT_TRUE(Decompress(packed, &ok_storage, 10 << 20).ok());
   }
 }
@@ -65,7 +65,7 @@ TEST(CompressionTest, EveryTruncationIsAnError) {
   for (size_t i = 0; i < raw.size(); ++i) raw[i] = static_cast<char>('a' + (i * 7919) % 26);
   for (const std::string& packed : {GzipCompress(raw), Zstd(raw)}) {
     for (size_t cut = 4; cut < packed.size(); ++cut) {  // from the magic on
-      std::string storage;
+      ByteBuffer storage;
       Result<std::string_view> out = Decompress(packed.substr(0, cut), &storage);
       ASSERT_FALSE(out.ok()) << "cut at " << cut;
       EXPECT_EQ(out.status().code(), StatusCode::kCorruption) << out.status().message();

@@ -13,7 +13,7 @@ namespace pyrolens {
 namespace {
 
 std::string Plain(const std::string& relative) {
-  std::string storage;
+  ByteBuffer storage;
   std::string data = testing::ReadCorpusFile(relative);
   Result<std::string_view> plain = Decompress(data, &storage);
   EXPECT_TRUE(plain.ok());

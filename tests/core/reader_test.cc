@@ -51,7 +51,7 @@ TEST(ReaderTest, NamesUnsupportedFormats) {
 
 TEST(ReaderTest, ReadsZstdCompressedPprof) {
   // The same bytes gzip- and zstd-compressed read to the same profile.
-  std::string storage;
+  ByteBuffer storage;
   std::string gz = testing::ReadCorpusFile("speedscope/pprof/simple.prof");
   Result<std::string_view> plain = Decompress(gz, &storage);
   ASSERT_TRUE(plain.ok());

@@ -2,8 +2,8 @@
 // is truncated (compressed and plain bytes, and a zstd re-compression) and corrupted
 // (single-byte flips, overwritten runs; fixed seeds), and each result must be a profile
 // or an error whose message names the format (and, for pprof, the byte offset).
-// One test per corpus file, so ctest runs them in parallel; the work per file is bounded
-// by a byte budget (kBudget) so that big files get fewer cuts, not more time.
+// The work per file is bounded by byte budgets, so that big files get fewer cuts, not
+// more time (about 60 s for all in the ASan build on 2 cores).
 #include <gtest/gtest.h>
 #include <libdeflate.h>
 #include <zstd.h>
@@ -14,33 +14,36 @@
 #include <set>
 
 #include "pyrolens/compression.h"
+#include "pyrolens/folded.h"
 #include "pyrolens/pprof.h"
 #include "pyrolens/reader.h"
 #include "testing/corpus.h"
 
 namespace pyrolens {
-namespace testing {
-// Test names and failure messages show the corpus path, not the struct's bytes.
-void PrintTo(const CorpusEntry& e, std::ostream* os) { *os << e.path; }
-}  // namespace testing
-
 namespace {
 
 using testing::CorpusEntry;
 
-// Bytes each series (plain cuts, compressed cuts, corruptions) may feed to a reader per
-// file. Files up to kEveryPrefix bytes get every prefix regardless.
-constexpr size_t kBudget = size_t{24} << 20;
+// Work per file, in bytes fed to a reader: plain bytes get most (their parsers are what
+// can go wrong); compressed ones fail in the decompressor's checks, so a few cuts and
+// flips show that those checks fire. Files up to kEveryPrefix bytes get every prefix.
+constexpr size_t kPlainBudget = size_t{2} << 20;
+constexpr size_t kCompressedBudget = size_t{1} << 20;
 constexpr size_t kEveryPrefix = 4096;
-constexpr size_t kSpreadCuts = 200;
 constexpr size_t kEdgeCuts = 64;
+// Files are split over shards, each a test of its own, so that ctest spreads the work
+// over the cores without starting a process per file.
+constexpr int kShards = 6;
 
-std::vector<CorpusEntry> ReadableEntries() {
-  std::vector<CorpusEntry> out;
-  for (const CorpusEntry& e : testing::Corpus()) {
-    if (testing::IsReadableFormat(e.format)) out.push_back(e);
-  }
-  return out;
+const std::vector<CorpusEntry>& ReadableEntries() {
+  static const std::vector<CorpusEntry> entries = [] {
+    std::vector<CorpusEntry> out;
+    for (const CorpusEntry& e : testing::Corpus()) {
+      if (testing::IsReadableFormat(e.format)) out.push_back(e);
+    }
+    return out;
+  }();
+  return entries;
 }
 
 // Collects failed checks; reports the count and the first few at the end (a broken reader
@@ -84,20 +87,22 @@ void CheckError(const Status& s, const std::string& what, Problems* problems) {
   }
 }
 
-// Cut points for a buffer of `size` bytes: every prefix of small buffers; else evenly
-// spread cuts plus the first and last kEdgeCuts, thinned to stay within kBudget. A cut
-// costs up to `cost` bytes of work: the plain size, also for compressed buffers, since
-// the decompressor expands a prefix before it can tell it is truncated.
-std::vector<size_t> CutPoints(size_t size, size_t cost) {
+// Cut points for a buffer of `size` bytes: every prefix of small buffers; else up to
+// `max_spread` evenly spread cuts plus the `first` ones and a few last ones, thinned so
+// that their cost stays within `budget`. A cut costs up to `cost` bytes of work: the
+// plain size, also for compressed buffers, whose prefixes the decompressor expands before
+// it can tell they are truncated.
+std::vector<size_t> CutPoints(size_t size, size_t cost, size_t budget, size_t max_spread,
+                              size_t first) {
   std::set<size_t> cuts;
-  if (size <= kEveryPrefix && cost <= kBudget / kEveryPrefix) {
+  if (size <= kEveryPrefix && cost <= 2 * budget / kEveryPrefix) {
     for (size_t c = 0; c < size; ++c) cuts.insert(c);
     return {cuts.begin(), cuts.end()};
   }
-  size_t spread = std::clamp<size_t>(2 * kBudget / cost, 2, kSpreadCuts);
-  size_t edge = std::clamp<size_t>(kBudget / 4 / cost, 1, kEdgeCuts);
+  size_t spread = std::clamp<size_t>(2 * budget / cost, 1, max_spread);
+  size_t edge = std::clamp<size_t>(budget / 4 / cost, 1, kEdgeCuts);
   for (size_t i = 1; i <= spread; ++i) cuts.insert(size * i / (spread + 1));
-  for (size_t c = 0; c < std::min(size, kEdgeCuts); ++c) cuts.insert(c);
+  for (size_t c = 0; c < std::min(size, first); ++c) cuts.insert(c);
   for (size_t c = 1; c <= std::min(size, edge); ++c) cuts.insert(size - c);
   return {cuts.begin(), cuts.end()};
 }
@@ -200,59 +205,66 @@ std::set<size_t> GzipMemberEnds(std::string_view gz) {
   return ends;
 }
 
-class RobustnessTest : public ::testing::TestWithParam<CorpusEntry> {
- protected:
-  void SetUp() override {
-    file_ = testing::ReadCorpusFile(GetParam().path);
-    ASSERT_FALSE(file_.empty()) << GetParam().path;
-    std::string storage;
-    Result<std::string_view> plain = Decompress(file_, &storage);
-    ASSERT_TRUE(plain.ok()) << plain.status().message();
-    plain_ = std::string(*plain);
-    compressed_ = DetectCompression(file_) != Compression::kNone;
-    Result<Profile> p = ReadProfile(file_);
-    ASSERT_TRUE(p.ok()) << p.status().message();
-    original_ = std::move(p).value();
-    is_pprof_ = DetectFormat(plain_, &unsupported_) == InputFormat::kPprof;
-  }
-
-  // Reads `bytes` through the whole pipeline and checks the outcome is clean.
-  Result<Profile> Check(std::string_view bytes, const std::string& what, Problems* problems) {
-    Result<Profile> r = ReadProfile(bytes);
-    if (!r.ok()) CheckError(r.status(), what, problems);
-    return r;
-  }
-
-  std::string file_, plain_;
-  bool compressed_ = false, is_pprof_ = false;
-  const char* unsupported_ = nullptr;
-  Profile original_;
+// One corpus file and its plain bytes (reader_test.cc checks that it reads).
+struct Input {
+  std::string path, file, plain;
+  bool compressed = false, is_pprof = false;
 };
+
+bool Load(const CorpusEntry& e, Input* in, Problems* problems) {
+  in->path = e.path;
+  in->file = testing::ReadCorpusFile(e.path);
+  ByteBuffer storage;
+  Result<std::string_view> plain = Decompress(in->file, &storage);
+  if (in->file.empty() || !plain.ok()) {
+    problems->Add(e.path + ": the intact file does not decompress");
+    return false;
+  }
+  in->plain = std::string(*plain);
+  in->compressed = DetectCompression(in->file) != Compression::kNone;
+  const char* unsupported;
+  in->is_pprof = DetectFormat(in->plain, &unsupported) == InputFormat::kPprof;
+  return true;
+}
+
+// Reads `bytes` through the whole pipeline and checks the outcome is clean.
+Result<Profile> Check(std::string_view bytes, const std::string& what, Problems* problems) {
+  Result<Profile> r = ReadProfile(bytes);
+  if (!r.ok()) CheckError(r.status(), what, problems);
+  return r;
+}
 
 // A cut inside a top-level field must fail; a cut between fields is a shorter valid
 // message, so it may read, but then it lacks at least one whole field: fewer entries of a
 // repeated field, or a header field back at its default (unless the dropped scalar fields
 // all held their default values, when the profile is genuinely the same).
-TEST_P(RobustnessTest, TruncatedPlainBytes) {
-  Problems problems;
+void TruncatePlain(const Input& in, Problems* problems) {
   std::vector<WireField> fields;
-  if (is_pprof_) ASSERT_TRUE(TopLevelFields(plain_, &fields)) << "the walker disagrees";
+  Profile original;
+  if (in.is_pprof) {
+    if (!TopLevelFields(in.plain, &fields)) {
+      return problems->Add(in.path + ": the test's wire walker cannot split the file");
+    }
+    Result<Profile> r = ReadPprof(in.plain);
+    if (!r.ok()) return problems->Add(in.path + ": the intact file does not read");
+    original = std::move(r).value();
+  }
   std::set<size_t> boundaries;
   for (const WireField& f : fields) boundaries.insert(f.begin);
-  for (size_t cut : CutPoints(plain_.size(), plain_.size())) {
-    std::string what = "plain cut at " + std::to_string(cut);
-    std::string_view bytes = std::string_view(plain_).substr(0, cut);
-    if (!is_pprof_) {
-      Check(bytes, what, &problems);
+  for (size_t cut : CutPoints(in.plain.size(), in.plain.size(), kPlainBudget, 200, kEdgeCuts)) {
+    std::string what = in.path + ": plain cut at " + std::to_string(cut);
+    std::string_view bytes = std::string_view(in.plain).substr(0, cut);
+    if (!in.is_pprof) {
+      Check(bytes, what, problems);
       continue;
     }
     Result<Profile> r = ReadPprof(bytes);
     if (!r.ok()) {
-      CheckError(r.status(), what, &problems);
+      CheckError(r.status(), what, problems);
       continue;
     }
     if (boundaries.count(cut) == 0) {
-      problems.Add(what + ": a cut inside a field read as a profile");
+      problems->Add(what + ": a cut inside a field read as a profile");
       continue;
     }
     bool repeated_dropped = false, nondefault_dropped = false;
@@ -262,53 +274,50 @@ TEST_P(RobustnessTest, TruncatedPlainBytes) {
       repeated_dropped |= repeated;
       nondefault_dropped |= !repeated && f.value != 0;
     }
-    if (repeated_dropped && Entries(*r) >= Entries(original_)) {
-      problems.Add(what + ": dropped entries but reads as many as the whole file");
-    } else if (!repeated_dropped && nondefault_dropped && SameHeader(*r, original_)) {
-      problems.Add(what + ": dropped header fields but reads the same header");
+    if (repeated_dropped && Entries(*r) >= Entries(original)) {
+      problems->Add(what + ": dropped entries but reads as many as the whole file");
+    } else if (!repeated_dropped && nondefault_dropped && SameHeader(*r, original)) {
+      problems->Add(what + ": dropped header fields but reads the same header");
     }
   }
-  EXPECT_EQ(problems.count(), 0u) << problems.Report();
 }
 
 // Compressed inputs: a cut anywhere but at the end of a gzip member must fail in the
-// decompressor, naming it. Plain files are re-compressed with zstd for the same check.
-TEST_P(RobustnessTest, TruncatedCompressedBytes) {
-  Problems problems;
-  std::string zstd = ZstdCompress(plain_);
-  ASSERT_FALSE(zstd.empty());
+// decompressor, naming it. The plain bytes are re-compressed with zstd for the same check.
+void TruncateCompressed(const Input& in, Problems* problems) {
+  std::string zstd = ZstdCompress(in.plain);
+  if (zstd.empty()) return problems->Add(in.path + ": zstd compression failed");
   std::vector<std::pair<std::string, const std::string*>> inputs = {{"zstd", &zstd}};
-  if (compressed_) inputs.push_back({"gzip", &file_});
+  if (in.compressed) inputs.push_back({"gzip", &in.file});
   for (const auto& [name, bytes] : inputs) {
     std::set<size_t> valid_ends;
     if (name == "gzip") valid_ends = GzipMemberEnds(*bytes);
     size_t magic = name == "gzip" ? 2 : 4;
-    for (size_t cut : CutPoints(bytes->size(), plain_.size())) {
-      std::string what = name + " cut at " + std::to_string(cut);
-      Result<Profile> r = Check(std::string_view(*bytes).substr(0, cut), what, &problems);
+    // Only 16 first cuts: once a zstd prefix holds the frame header, the decompressor
+    // allocates the declared content size, so each costs the plain size too.
+    for (size_t cut : CutPoints(bytes->size(), in.plain.size(), kCompressedBudget, 32, 16)) {
+      std::string what = in.path + ": " + name + " cut at " + std::to_string(cut);
+      Result<Profile> r = Check(std::string_view(*bytes).substr(0, cut), what, problems);
       if (cut < magic || valid_ends.count(cut)) continue;
       if (r.ok()) {
-        problems.Add(what + ": a truncated stream read as a profile");
+        problems->Add(what + ": a truncated stream read as a profile");
       } else if (!StartsWith(r.status().message(), (name + ": ").c_str())) {
-        problems.Add(what + ": not reported by the decompressor: " + r.status().message());
+        problems->Add(what + ": not reported by the decompressor: " + r.status().message());
       }
     }
   }
-  EXPECT_EQ(problems.count(), 0u) << problems.Report();
 }
 
-// Flipped and overwritten bytes at seeded random offsets, in the plain bytes (parsers)
-// and in the compressed file (decompressor checks).
-TEST_P(RobustnessTest, CorruptedBytes) {
-  Problems problems;
-  std::mt19937_64 rng(std::hash<std::string>()(GetParam().path) ^ 0x5eed);
-  // Each corruption costs about the plain size: the whole input is decompressed or parsed.
-  size_t n = std::clamp<size_t>(kBudget / std::max<size_t>(plain_.size(), 1), 2, 300);
-  auto corrupt = [&](const std::string& input, const char* name) {
+// Flipped bits, changed bytes and overwritten runs at seeded random offsets, in the plain
+// bytes (parsers) and in the compressed file (the decompressor's checks). Each costs about
+// the plain size: the whole input is decompressed or parsed.
+void Corrupt(const Input& in, Problems* problems) {
+  std::mt19937_64 rng(std::hash<std::string>()(in.path) ^ 0x5eed);
+  auto corrupt = [&](std::string bytes, const char* name, size_t n) {
     for (size_t i = 0; i < n; ++i) {
-      std::string bytes = input;
       size_t at = rng() % bytes.size();
-      std::string what = std::string(name) + " corrupted at " + std::to_string(at);
+      size_t end = std::min(bytes.size(), at + (i % 3 == 2 ? 1 + rng() % 16 : 1));
+      std::string saved = bytes.substr(at, end - at);
       switch (i % 3) {
         case 0:  // one bit
           bytes[at] = static_cast<char>(bytes[at] ^ (1 << (rng() % 8)));
@@ -317,26 +326,89 @@ TEST_P(RobustnessTest, CorruptedBytes) {
           bytes[at] = static_cast<char>(bytes[at] ^ (1 + rng() % 255));
           break;
         default:  // a run of up to 16 random bytes
-          for (size_t j = at, end = std::min(bytes.size(), at + 1 + rng() % 16); j < end; ++j) {
-            bytes[j] = static_cast<char>(rng());
-          }
+          for (size_t j = at; j < end; ++j) bytes[j] = static_cast<char>(rng());
           break;
       }
-      Check(bytes, what, &problems);
+      Check(bytes, in.path + ": " + name + " corrupted at " + std::to_string(at), problems);
+      bytes.replace(at, saved.size(), saved);
     }
   };
-  if (!plain_.empty()) corrupt(plain_, "plain");
-  if (compressed_) corrupt(file_, "compressed");
-  EXPECT_EQ(problems.count(), 0u) << problems.Report();
+  size_t cost = std::max<size_t>(in.plain.size(), 1);
+  if (!in.plain.empty()) {
+    corrupt(in.plain, "plain", std::clamp<size_t>(kPlainBudget / cost, 1, 300));
+  }
+  if (in.compressed) {
+    corrupt(in.file, "compressed", std::clamp<size_t>(kCompressedBudget / cost, 1, 16));
+  }
 }
 
-std::string ParamName(const ::testing::TestParamInfo<CorpusEntry>& info) {
-  std::string name = std::to_string(info.index) + "_";
-  for (char c : info.param.path) name += isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  return name;
+class RobustnessTest : public ::testing::TestWithParam<int> {
+ protected:
+  // Runs `series` on every readable corpus file of this shard.
+  void RunShard(void (*series)(const Input&, Problems*)) {
+    Problems problems;
+    size_t files = 0;
+    const std::vector<CorpusEntry>& entries = ReadableEntries();
+    for (size_t i = GetParam(); i < entries.size(); i += kShards) {
+      Input in;
+      if (!Load(entries[i], &in, &problems)) continue;
+      series(in, &problems);
+      ++files;
+    }
+    EXPECT_GT(files, 20u);
+    EXPECT_EQ(problems.count(), 0u) << problems.Report();
+  }
+};
+
+TEST_P(RobustnessTest, TruncatedPlainBytes) { RunShard(TruncatePlain); }
+TEST_P(RobustnessTest, TruncatedCompressedBytes) { RunShard(TruncateCompressed); }
+TEST_P(RobustnessTest, CorruptedBytes) { RunShard(Corrupt); }
+
+INSTANTIATE_TEST_SUITE_P(Shard, RobustnessTest, ::testing::Range(0, kShards));
+
+// Found by fuzz_folded: sums of huge counts overflowed int64 (undefined behaviour).
+TEST(RobustnessRegressionTest, HugeCountsWrapInsteadOfOverflowing) {
+  Result<Profile> p = ReadFolded("a;b 6666666666666666666\na;b 6666666666666666666\n");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  int64_t sum = WrapAdd(6666666666666666666, 6666666666666666666);
+  EXPECT_EQ(p->Total(0), sum);
+  EXPECT_EQ(WriteFolded(*p, 0), "a;b " + std::to_string(sum) + "\n");
 }
 
-INSTANTIATE_TEST_SUITE_P(Corpus, RobustnessTest, ::testing::ValuesIn(ReadableEntries()), ParamName);
+// Found by fuzz_folded: a line "\r;" was a stack of one frame "\r", written as "\r 1",
+// which reads back as no stack at all (the trailing "\r" is trimmed).
+TEST(RobustnessRegressionTest, FoldedRoundTripKeepsTheTotal) {
+  Result<Profile> p = ReadFolded("a 1\n\r;\n");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  Result<Profile> back = ReadFolded(WriteFolded(*p, 0));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->Total(0), p->Total(0));
+}
+
+// Found by fuzz_read_profile: with every stack empty (or no value column) the stack and
+// value accessors indexed an empty vector.
+TEST(RobustnessRegressionTest, EmptyStacksAndValuesWriteBack) {
+  Result<Profile> p = ReadPprof(std::string("\x12\x00", 2));  // one sample, nothing in it
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  ASSERT_EQ(p->num_samples(), 1u);
+  EXPECT_EQ(p->stack_begin(0), p->stack_end(0));
+  Result<Profile> back = ReadProfile(WritePprof(*p));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->num_samples(), 1u);
+}
+
+// Found by fuzz_read_profile: names that are not UTF-8 (common in real C++ and JVM
+// profiles) made protobuf log an error for each string on every write.
+TEST(RobustnessRegressionTest, NonUtf8StringsWriteQuietlyAndIntact) {
+  Result<Profile> p = ReadFolded("main;\xff\xfe\xc3( 3\n");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  ::testing::internal::CaptureStderr();
+  std::string bytes = WritePprof(*p);
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  Result<Profile> back = ReadProfile(bytes);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(WriteFolded(*back, 0), "main;\xff\xfe\xc3( 3\n");
+}
 
 }  // namespace
 }  // namespace pyrolens

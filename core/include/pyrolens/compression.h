@@ -7,6 +7,8 @@
 #define PYROLENS_CORE_INCLUDE_PYROLENS_COMPRESSION_H_
 
 #include <cstddef>
+#include <cstdlib>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -18,6 +20,26 @@ enum class Compression { kNone, kGzip, kZstd };
 
 constexpr size_t kDefaultMaxDecompressed = size_t{1} << 30;  // 1 GiB
 
+// A growable byte buffer that, unlike std::string, does not zero what it grows into: a
+// decompressor overwrites it anyway, and zeroing 200 MB costs a quarter of a large read.
+class ByteBuffer {
+ public:
+  char* data() { return data_.get(); }
+  size_t size() const { return size_; }
+  std::string_view view() const { return {data_.get(), size_}; }
+  // Keeps the first min(n, size()) bytes; bytes past them are uninitialised. Growth
+  // goes through realloc, which moves large blocks by remapping pages, not copying.
+  void Resize(size_t n);
+
+ private:
+  struct Free {
+    void operator()(char* p) const { free(p); }
+  };
+  std::unique_ptr<char, Free> data_;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+};
+
 Compression DetectCompression(std::string_view data);
 const char* CompressionName(Compression c);
 
@@ -26,7 +48,7 @@ const char* CompressionName(Compression c);
 // compressed, else `in` itself (so `in` must outlive the view). Fails with
 // ResourceExhausted when the output would exceed `max_output` bytes and with
 // Corruption (naming the byte offset) when the stream is damaged or truncated.
-Result<std::string_view> Decompress(std::string_view in, std::string* storage,
+Result<std::string_view> Decompress(std::string_view in, ByteBuffer* storage,
                                     size_t max_output = kDefaultMaxDecompressed);
 
 // gzip-compresses `in` (one member). Never fails.

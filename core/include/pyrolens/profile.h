@@ -122,9 +122,15 @@ struct Profile {
   size_t num_types() const { return sample_types.size(); }
   size_t num_samples() const { return sample_stack.size(); }
   size_t num_stacks() const { return stack_offsets.size() - 1; }
-  const uint32_t* stack_begin(uint32_t s) const { return &stack_locations[stack_offsets[s]]; }
-  const uint32_t* stack_end(uint32_t s) const { return &stack_locations[stack_offsets[s + 1]]; }
-  const int64_t* sample_values(size_t i) const { return &values[i * num_types()]; }
+  // data() + offset, not &v[offset]: the end offset, or any offset into an empty vector
+  // (profiles whose stacks or value columns are all empty), is not an element.
+  const uint32_t* stack_begin(uint32_t s) const {
+    return stack_locations.data() + stack_offsets[s];
+  }
+  const uint32_t* stack_end(uint32_t s) const {
+    return stack_locations.data() + stack_offsets[s + 1];
+  }
+  const int64_t* sample_values(size_t i) const { return values.data() + i * num_types(); }
   const std::string& str(StringId id) const { return strings[id]; }
   // Sum of column `type` over all samples.
   int64_t Total(size_t type) const;
