@@ -39,6 +39,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--seed", o.seed, "random seed; the same seed gives the same bytes")
       ->capture_default_str();
+  app.add_option("--sample-seed", o.sample_seed,
+                 "seed of the sample draws alone (0: --seed); keeps the stacks of --seed")
+      ->capture_default_str();
   app.add_option("--duration", duration_s, "profile duration, seconds")->capture_default_str();
   app.add_option("--time", time_s, "profile start, seconds since the Unix epoch")
       ->capture_default_str();

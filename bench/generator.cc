@@ -341,6 +341,7 @@ class Generator {
   }
 
   void Samples() {
+    if (o_.sample_seed != 0) rng_ = Rng(o_.sample_seed);
     // Every stack once, then Zipf-popular stacks (popularity independent of creation order).
     std::vector<uint32_t> rank_to_stack(num_stacks_);
     for (uint32_t s = 0; s < num_stacks_; ++s) rank_to_stack[s] = s;

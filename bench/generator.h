@@ -32,6 +32,9 @@ struct GenOptions {
   uint32_t label_cardinality = 0;  // distinct span_id values; 0: no thread_name/span_id labels
   SampleKind kind = SampleKind::kCpu;
   uint64_t seed = 1;
+  // Seeds the sample draws alone (0: continue with `seed`): profiles with one `seed` and
+  // different sample seeds share their stacks, like successive profiles of one service.
+  uint64_t sample_seed = 0;
   int64_t time_nanos = int64_t{1700000000} * 1000000000;  // 2023-11-14T22:13:20Z
   int64_t duration_nanos = int64_t{10} * 1000000000;
 };

@@ -1,6 +1,9 @@
 // pyrolens: profile tools. Accepts pprof's single-dash long flags (-nodecount=10)
 // as well as the usual --nodecount 10.
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -15,7 +18,23 @@ namespace pyrolens {
 
 }  // namespace pyrolens
 
+namespace {
+
+// Reading a large profile is dominated by TLB misses (in a VM, each is a two-level page
+// walk); with transparent huge pages it takes half the CPU time. glibc backs malloc with
+// them when GLIBC_TUNABLES asks for it, and reads tunables only at start-up, so the
+// process sets the tunable and re-executes itself once. Tunables the user set win.
+void ReexecWithHugePages(char** argv) {
+  if (getenv("GLIBC_TUNABLES") != nullptr) return;
+  setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 1);
+  execv("/proc/self/exe", argv);  // returns only on failure: carry on without
+  unsetenv("GLIBC_TUNABLES");
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  ReexecWithHugePages(argv);
   CLI::App app{"pyrolens: read, merge, convert and analyse profiles", "pyrolens"};
   app.require_subcommand(1);
   app.fallthrough(false);
