@@ -3,6 +3,8 @@
 #include <charconv>
 #include <unordered_map>
 
+#include "lines.h"
+
 namespace pyrolens {
 namespace {
 
@@ -110,17 +112,6 @@ bool SplitLine(std::string_view line, std::string_view* stack, Counts* counts) {
   return !stack->empty();
 }
 
-template <typename F>
-void ForEachLine(std::string_view text, F&& f) {
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    if (!f(TrimLine(text.substr(pos, nl - pos)))) return;
-    pos = nl + 1;
-  }
-}
-
 }  // namespace
 
 bool LooksLikeFolded(std::string_view data) {
@@ -134,7 +125,8 @@ bool LooksLikeFolded(std::string_view data) {
   // (pprof's -raw dumps, perf script) start with a header line. '#' and '//' lines
   // are comments.
   int good = 0, bad = 0;
-  ForEachLine(text, [&](std::string_view line) {
+  ForEachLine(text, [&](std::string_view raw) {
+    std::string_view line = TrimLine(raw);
     if (line.empty() || line[0] == '#' || line.substr(0, 2) == "//") return true;
     std::string_view stack;
     Counts counts;
@@ -155,7 +147,8 @@ Result<Profile> ReadFolded(std::string_view data) {
   std::vector<uint32_t> locs;
   std::vector<std::string_view> frames;
   size_t line_no = 0;
-  ForEachLine(text, [&](std::string_view line) {
+  ForEachLine(text, [&](std::string_view raw) {
+    std::string_view line = TrimLine(raw);
     ++line_no;
     std::string_view stack;
     Counts counts;

@@ -2,8 +2,12 @@
 
 #include <cstring>
 
+#include "pyrolens/cpuprofile.h"
 #include "pyrolens/folded.h"
+#include "pyrolens/jfr.h"
+#include "pyrolens/perf_script.h"
 #include "pyrolens/pprof.h"
+#include "pyrolens/speedscope.h"
 
 namespace pyrolens {
 namespace {
@@ -19,19 +23,66 @@ std::string_view SkipSpace(std::string_view d) {
   return d;
 }
 
+// Which JSON profile `text` (starting with '{') is, from its top-level keys, found by one
+// pass that skips nested values and strings: V8 cpuprofile ({nodes, samples} or {head,
+// samples|timestamps}), V8 heapprofile ({head} alone), speedscope ({$schema|shared,
+// profiles}); kUnknown for others (trace events, Firefox, stackprof, ...).
+InputFormat DetectJson(std::string_view text) {
+  bool nodes = false, head = false, samples = false, times = false, profiles = false,
+       shared = false, schema = false;
+  int depth = 0;
+  size_t i = 0, n = text.size();
+  while (i < n) {
+    char c = text[i];
+    if (c == '"') {
+      size_t start = ++i;
+      while (i < n && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
+      if (i >= n) break;
+      std::string_view str = text.substr(start, i - start);
+      ++i;
+      size_t j = i;
+      while (j < n && (text[j] == ' ' || text[j] == '\n' || text[j] == '\r' || text[j] == '\t'))
+        ++j;
+      if (depth == 1 && j < n && text[j] == ':') {
+        nodes |= str == "nodes";
+        head |= str == "head";
+        samples |= str == "samples";
+        times |= str == "timeDeltas" || str == "timestamps" || str == "startTime";
+        profiles |= str == "profiles";
+        shared |= str == "shared";
+        schema |= str == "$schema";
+      }
+      continue;
+    }
+    if (c == '{' || c == '[') ++depth;
+    if (c == '}' || c == ']') --depth;
+    ++i;
+  }
+  if (profiles && (shared || schema)) return InputFormat::kSpeedscope;
+  if (nodes && (samples || times)) return InputFormat::kCpuProfile;
+  if (head && (samples || times) && !nodes) {
+    // Node ≤ 10 cpuprofiles have timestamps; heap profiles' samples carry sizes instead.
+    return times ? InputFormat::kCpuProfile : InputFormat::kHeapProfile;
+  }
+  if (head) return InputFormat::kHeapProfile;
+  return InputFormat::kUnknown;
+}
+
 }  // namespace
 
 InputFormat DetectFormat(std::string_view data, const char** unsupported) {
   *unsupported = nullptr;
   std::string_view text = SkipSpace(data);
-  if (StartsWith(data, std::string_view("FLR\0", 4))) {
-    *unsupported = "JFR (Java Flight Recorder)";
+  if (LooksLikeJfr(data)) {
+    return InputFormat::kJfr;
   } else if (StartsWith(data, "PK\x03\x04")) {
     *unsupported = "zip archive";
   } else if (StartsWith(data, "\x04\x22\x4d\x18")) {
     *unsupported = "lz4-compressed data";
   } else if (StartsWith(text, "{") || StartsWith(text, "[")) {
-    *unsupported = "JSON profile (speedscope, Chrome, Firefox or trace events)";
+    InputFormat json = StartsWith(text, "{") ? DetectJson(text) : InputFormat::kUnknown;
+    if (json != InputFormat::kUnknown) return json;
+    *unsupported = "JSON profile (Chrome trace events, Firefox, stackprof or other)";
   } else if (StartsWith(text, "--- contention") || StartsWith(text, "heap profile:") ||
              StartsWith(text, "--- heapz") || StartsWith(text, "--- threadz") ||
              StartsWith(text, "--- thread") || StartsWith(text, "%%% Java") ||
@@ -40,6 +91,8 @@ InputFormat DetectFormat(std::string_view data, const char** unsupported) {
   } else if (StartsWith(text, "events:") || StartsWith(text, "# callgrind") ||
              StartsWith(text, "version: 1") || StartsWith(text, "creator:")) {
     *unsupported = "callgrind";
+  } else if (LooksLikePerfScript(data)) {
+    return InputFormat::kPerfScript;
   } else if (LooksLikeFolded(data)) {
     return InputFormat::kFolded;
   } else if (LooksLikePprof(data)) {
@@ -57,6 +110,16 @@ Result<Profile> ReadProfile(std::string_view data, const ReadOptions& options) {
       return ReadPprof(plain);
     case InputFormat::kFolded:
       return ReadFolded(plain);
+    case InputFormat::kJfr:
+      return ReadJfr(plain);
+    case InputFormat::kCpuProfile:
+      return ReadCpuProfile(plain);
+    case InputFormat::kHeapProfile:
+      return ReadHeapProfile(plain);
+    case InputFormat::kSpeedscope:
+      return ReadSpeedscope(plain);
+    case InputFormat::kPerfScript:
+      return ReadPerfScript(plain);
     case InputFormat::kUnknown:
       break;
   }

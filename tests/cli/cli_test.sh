@@ -54,8 +54,16 @@ check "corrupt gzip: one error line" one_error_line
 check "corrupt gzip: says gzip" err_has "bad.gz: gzip:"
 
 run info "$corpus/jfr-parser/wall.jfr.gz"
-check "JFR: one error line" one_error_line
-check "JFR: names the format" err_has "JFR (Java Flight Recorder) is not supported yet"
+check "JFR: info succeeds" [ "$rc" -eq 0 ]
+check "JFR: wall sample types" out_has "wall_samples/count (default) wall/nanoseconds"
+check "JFR: thread names as labels" out_has "keys: thread_name"
+
+run info "$corpus/datakit/prof.jfr"
+check "JFR 0.9: one error line" one_error_line
+check "JFR 0.9: names the format and version" err_has "prof.jfr: jfr:"
+
+run info "$corpus/flamegraph/perf-script/perf-dd-stacks-01.txt"
+check "perf script: event and period columns" out_has "cpu-clock/count (default) cpu-clock_period/nanoseconds"
 
 run info
 check "missing argument: one error line" one_error_line

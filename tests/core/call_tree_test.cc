@@ -45,7 +45,9 @@ void CheckShape(const CallTree& t) {
       EXPECT_EQ(t.x[c], cursor) << "children follow their parent's self part";
       cursor += t.total[c];
       children += t.total[c];
-      if (prev != kNone) EXPECT_LT(t.node_name(prev), t.node_name(c)) << "sorted, unique";
+      if (prev != kNone) {
+        EXPECT_LT(t.node_name(prev), t.node_name(c)) << "sorted, unique";
+      }
       prev = c;
     }
     EXPECT_EQ(t.self[n], t.total[n] - children) << t.node_name(n);
@@ -59,7 +61,9 @@ void CheckShape(const CallTree& t) {
     for (uint32_t i = t.level_offsets[d]; i < t.level_offsets[d + 1]; ++i) {
       uint32_t n = t.level_nodes[i];
       EXPECT_EQ(t.depth[n], d);
-      if (i > t.level_offsets[d]) EXPECT_LE(t.x[t.level_nodes[i - 1]], t.x[n]);
+      if (i > t.level_offsets[d]) {
+        EXPECT_LE(t.x[t.level_nodes[i - 1]], t.x[n]);
+      }
     }
   }
 }
@@ -378,8 +382,9 @@ TEST(CallTreeTest, EmptyProfileGivesARootOnly) {
   ASSERT_EQ(t.size(), 1u);
   FlameGraph g = BuildFlameGraph(t, 10);
   EXPECT_EQ(g.levels, (std::vector<std::vector<int64_t>>{{0, 0, 0, 0}}));
-  EXPECT_EQ(FlameGraphToJson(g),
-            R"({"names":["total"],"levels":[{"values":["0","0","0","0"]}],"total":"0","maxSelf":"0"})");
+  EXPECT_EQ(
+      FlameGraphToJson(g),
+      R"({"names":["total"],"levels":[{"values":["0","0","0","0"]}],"total":"0","maxSelf":"0"})");
 }
 
 }  // namespace

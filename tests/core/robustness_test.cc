@@ -79,7 +79,9 @@ void CheckError(const Status& s, const std::string& what, Problems* problems) {
     return problems->Add(what + ": unexpected status code: " + m);
   }
   if (!StartsWith(m, "pprof: ") && !StartsWith(m, "gzip: ") && !StartsWith(m, "zstd: ") &&
-      !StartsWith(m, "folded: ")) {
+      !StartsWith(m, "folded: ") && !StartsWith(m, "jfr: ") && !StartsWith(m, "cpuprofile: ") &&
+      !StartsWith(m, "heapprofile: ") && !StartsWith(m, "speedscope: ") &&
+      !StartsWith(m, "perf script: ")) {
     return problems->Add(what + ": message names no format: " + m);
   }
   if (StartsWith(m, "pprof: ") && m.find(" at offset ") == std::string::npos) {

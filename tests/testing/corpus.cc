@@ -40,6 +40,8 @@ const std::vector<CorpusEntry>& Corpus() {
       e.path = m[1];
       e.format = m[2];
       while (!e.format.empty() && e.format.back() == ' ') e.format.pop_back();
+      // JFR 0.9 (JDK 7/8) is refused, as by JDK 17's own tools: not a readable format.
+      if (m[3].str().find("File version 0.9") != std::string::npos) e.format += " (0.9)";
       e.details = m[3];
       for (auto it = std::sregex_iterator(e.details.begin(), e.details.end(), total);
            it != std::sregex_iterator(); ++it) {
@@ -56,7 +58,10 @@ const std::vector<CorpusEntry>& Corpus() {
 
 bool IsReadableFormat(const std::string& format) {
   return format == "pprof" || format == "pprof-gz" || format == "folded" ||
-         format == "jfr-parser-expected-collapsed-gz";  // gzipped folded stacks
+         format == "jfr-parser-expected-collapsed-gz" ||  // gzipped folded stacks
+         format == "jfr" || format == "jfr-gz" || format == "chrome-cpuprofile" ||
+         format == "chrome-heapprofile" || format == "speedscope-json" ||
+         format == "perf-script" || format == "perf-script-gz";
 }
 
 }  // namespace pyrolens::testing

@@ -11,14 +11,24 @@
 
 namespace pyrolens {
 
-enum class InputFormat { kUnknown, kPprof, kFolded };
+enum class InputFormat {
+  kUnknown,
+  kPprof,
+  kFolded,
+  kJfr,          // Java Flight Recorder (jfr.h)
+  kCpuProfile,   // V8 .cpuprofile JSON (cpuprofile.h)
+  kHeapProfile,  // V8 .heapprofile JSON (cpuprofile.h)
+  kSpeedscope,   // speedscope JSON (speedscope.h)
+  kPerfScript,   // `perf script` text (perf_script.h)
+};
 
 struct ReadOptions {
   size_t max_decompressed = kDefaultMaxDecompressed;
 };
 
-// Names the format of uncompressed `data`; for inputs Pyrolens recognises but does
-// not read yet (JFR, JSON profiles, legacy pprof text) sets `*unsupported` to its name.
+// Names the format of uncompressed `data`, by content; for inputs Pyrolens recognises
+// but does not read (other JSON profiles, legacy pprof text, callgrind) sets
+// `*unsupported` to its name.
 InputFormat DetectFormat(std::string_view data, const char** unsupported);
 
 // Reads a profile in any supported format and compression. `data` need not outlive
