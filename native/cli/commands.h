@@ -17,6 +17,7 @@ void RegisterMerge(CLI::App& app);
 void RegisterConvert(CLI::App& app);
 void RegisterFlame(CLI::App& app);
 void RegisterDiff(CLI::App& app);
+void RegisterView(CLI::App& app);  // native/window: the viewer in a GLFW window
 
 // Prints "pyrolens: <message>" to stderr and ends the command with exit status 1.
 [[noreturn]] void Fail(const Status& status);

@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   pyrolens::RegisterConvert(app);
   pyrolens::RegisterFlame(app);
   pyrolens::RegisterDiff(app);
+  pyrolens::RegisterView(app);
 
   // "-word..." (one dash, two or more letters) is pprof's spelling of "--word...".
   std::vector<std::string> args;

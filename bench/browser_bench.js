@@ -1,0 +1,198 @@
+// Browser benchmark (run through bench/browser_bench.sh): for each profile, the Pyrolens wasm
+// viewer and speedscope in the same headless Chromium.
+//   pyrolens drop:  performance.now() at the drop event -> end of the first frame that draws
+//                   the flame graph (the file is already a Blob in the page, as after a drop).
+//   pyrolens url:   navigation start -> first drawn flame graph, loading through #profileURL=
+//                   (includes compiling the wasm and fetching the file; same path as speedscope)
+//   speedscope url: navigation start -> document.title set by speedscope after import + two
+//                   animation frames (its first flame graph render).
+// Memory: peak JSHeapUsedSize sampled over CDP every 100 ms, plus the wasm memory (which only
+// grows, so its final size is its peak). "longest block" is the longest gap between two
+// animation frames while loading: how long the page was frozen.
+// Usage: node bench/browser_bench.js SIZE=/abs/file.pb.gz ...   (SPEEDSCOPE=0 skips speedscope)
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const lib = require('../tests/web/lib');
+
+const SPEEDSCOPE_DIR = path.join(lib.REPO, 'tests/web/node_modules/speedscope/dist/release');
+const RUNS = Number(process.env.BENCH_RUNS || 2);
+const WITH_SPEEDSCOPE = process.env.SPEEDSCOPE !== '0';
+const mib = (n) => (n / 1048576).toFixed(0);
+
+// Samples JSHeapUsedSize over CDP until stopped; resolves to the peak in bytes.
+async function heapSampler(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  let peak = 0, running = true;
+  const loop = (async () => {
+    while (running) {
+      try {
+        const { metrics } = await cdp.send('Performance.getMetrics');
+        const m = metrics.find((x) => x.name === 'JSHeapUsedSize');
+        if (m && m.value > peak) peak = m.value;
+      } catch (e) { break; }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return { stop: async () => { running = false; await loop; await cdp.detach().catch(() => {}); return peak; } };
+}
+
+// Records the longest gap between animation frames from now on (window.__longest).
+const FRAME_GAPS = () => {
+  window.__longest = 0;
+  let last = performance.now();
+  const tick = (t) => { window.__longest = Math.max(window.__longest, t - last); last = t; requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
+};
+
+async function pyrolensDrop(browser, origin, url) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`${origin}/index.html`);
+  await page.evaluate(() => window.pyrolens.ready);
+  await page.evaluate(async (u) => { window.__blob = await (await fetch(u)).blob(); }, url);
+  const heap = await heapSampler(page);
+  const name = url.split('/').pop();
+  await page.evaluate(FRAME_GAPS);
+  const ms = await page.evaluate(async (name) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([window.__blob], name));
+    const t0 = performance.now();
+    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    while (!window.pyrolens.timings.firstDraw) await new Promise((r) => setTimeout(r, 5));
+    return window.pyrolens.timings.firstDraw - t0;
+  }, name);
+  const frame = await interact(page);
+  const out = await finish(page, heap);
+  return Object.assign(out, { ms, frame });
+}
+
+// Frame times while zooming into wide nodes, hovering across the graph and resetting, on
+// the tree just loaded: CPU time per frame inside the module and the animation-frame period.
+async function interact(page) {
+  const box = await page.locator('#canvas').boundingBox();
+  await page.evaluate(() => window.pyrolens.frameStats(true));
+  const t0 = await page.evaluate(() => [performance.now(), window.pyrolens.frames()]);
+  for (let round = 0; round < 4; round++) {
+    const s = await page.evaluate(() => window.pyrolens.state());
+    const wide = s.nodes.filter((n) => n.w > 40).sort((a, b) => a.y - b.y);
+    const target = wide[Math.floor(wide.length * (round + 1) / 6)] || wide[0];
+    if (target) await page.evaluate((id) => window.pyrolens.command({ cmd: 'zoom', id }), target.id);
+    for (let i = 0; i < 10; i++) {
+      await page.mouse.move(box.x + box.width * (0.4 + 0.05 * i), box.y + box.height * (0.3 + 0.06 * i));
+      await page.waitForTimeout(30);
+    }
+    await page.evaluate(() => window.pyrolens.command({ cmd: 'reset' }));
+    await page.waitForTimeout(60);
+  }
+  const stats = await page.evaluate(() => window.pyrolens.frameStats(false));
+  const t1 = await page.evaluate(() => [performance.now(), window.pyrolens.frames()]);
+  stats.period = (t1[0] - t0[0]) / Math.max(1, t1[1] - t0[1]);
+  return stats;
+}
+
+async function pyrolensUrl(browser, origin, url) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.addInitScript(FRAME_GAPS);
+  const heap = await heapSampler(page);
+  await page.goto(`${origin}/index.html#profileURL=${encodeURIComponent(url)}`);
+  await page.waitForFunction(() => window.pyrolens && window.pyrolens.timings.firstDraw,
+    null, { timeout: 600000, polling: 20 });
+  const ms = await page.evaluate(() => window.pyrolens.timings.firstDraw);
+  const out = await finish(page, heap);
+  return Object.assign(out, { ms });
+}
+
+async function finish(page, heap) {
+  const s = await page.evaluate(() => window.pyrolens.state());
+  if (!s || !s.nodes.length) throw new Error('no flame graph drawn: ' + JSON.stringify(s && s.errors));
+  const wasm = await page.evaluate(() => window.pyrolens.memory());
+  const longest = await page.evaluate(() => window.__longest || 0);
+  const js = await heap.stop();
+  await page.close();
+  return { js, wasm, longest, total: s.rootTotal, nodes: s.numNodes };
+}
+
+async function speedscope(browser, origin, url) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.addInitScript(FRAME_GAPS);
+  const heap = await heapSampler(page);
+  const t0 = Date.now();
+  try {
+    await page.goto(`${origin}/speedscope/index.html#profileURL=${encodeURIComponent(url)}`);
+    await page.waitForFunction(() => / - speedscope$/.test(document.title), null,
+      { timeout: 900000, polling: 50 });
+  } catch (e) {
+    // The renderer runs out of memory on large profiles ("Target crashed").
+    const js = await heap.stop();
+    await page.close().catch(() => {});
+    return { ms: Date.now() - t0, js, wasm: 0, longest: 0,
+      failed: String(e.message || e).split('\n')[0] };
+  }
+  const ms = await page.evaluate(() => new Promise((r) =>
+    requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now())))));
+  const longest = await page.evaluate(() => window.__longest || 0);
+  await page.screenshot({ path: path.join(lib.REPO, 'build/bench-cache/speedscope-last.png') });
+  const js = await heap.stop();
+  await page.close();
+  return { ms, js, wasm: 0, longest };
+}
+
+(async () => {
+  const inputs = process.argv.slice(2).map((a) => { const i = a.indexOf('='); return [a.slice(0, i), a.slice(i + 1)]; });
+  if (!inputs.length) throw new Error('usage: browser_bench.js SIZE=FILE ...');
+  const roots = { '/': lib.SITE, '/speedscope/': SPEEDSCOPE_DIR };
+  for (const [size, file] of inputs) roots[`/data/${size}/`] = path.dirname(file);
+  const srv = await lib.serve(roots, { lifetimeMs: 60 * 60 * 1000 });
+  const browser = await lib.launch(['--js-flags=--max-old-space-size=8192', '--enable-precise-memory-info']);
+  const rows = [];
+  const row = (size, tool, r, note = '') => {
+    const line = `${size.padEnd(5)} ${tool.padEnd(16)} ${(r.ms / 1000).toFixed(2).padStart(8)} s ` +
+      `${mib(r.js).padStart(6)} MiB JS ${mib(r.wasm).padStart(6)} MiB wasm ${mib(r.js + r.wasm).padStart(6)} MiB total ` +
+      `longest block ${(r.longest / 1000).toFixed(2)} s${note}`;
+    rows.push(line);
+    console.log(line);
+  };
+  console.log(`size  tool             first draw        peak memory (JS heap, wasm, sum), longest main-thread block`);
+  try {
+    for (const [size, file] of inputs) {
+      const url = `${srv.origin}/data/${size}/${path.basename(file)}`;
+      console.log(`# ${size}: ${path.basename(file)} (${(fs.statSync(file).size / 1048576).toFixed(1)} MiB gzip)`);
+      let drop = null, byUrl = null;
+      for (let i = 0; i < RUNS; i++) {
+        const d = await pyrolensDrop(browser, srv.origin, url);
+        if (!drop || d.ms < drop.ms) drop = d;
+        const u = await pyrolensUrl(browser, srv.origin, url);
+        if (!byUrl || u.ms < byUrl.ms) byUrl = u;
+      }
+      row(size, 'pyrolens drop', drop, ` (root total ${drop.total}, ${drop.nodes} nodes)`);
+      const f = drop.frame;
+      const fl = `${size.padEnd(5)} pyrolens frames while zooming/hovering: CPU ${f.avg.toFixed(1)} ms avg, ` +
+        `${f.p95.toFixed(1)} ms p95, ${f.max.toFixed(1)} ms max over ${f.frames} frames; ` +
+        `animation-frame period ${f.period.toFixed(1)} ms`;
+      rows.push(fl);
+      console.log(fl);
+      row(size, 'pyrolens url', byUrl);
+      if (WITH_SPEEDSCOPE) {
+        const s = await speedscope(browser, srv.origin, url);
+        if (s.failed) {
+          const line = `${size.padEnd(5)} speedscope url   FAILED after ${(s.ms / 1000).toFixed(1)} s ` +
+            `(${s.failed}); peak JS heap seen ${mib(s.js)} MiB`;
+          rows.push(line);
+          console.log(line);
+          continue;
+        }
+        row(size, 'speedscope url', s);
+        const line = `${size.padEnd(5)} ratio speedscope/pyrolens: ${(s.ms / byUrl.ms).toFixed(1)}x time ` +
+          `(url to url; ${(s.ms / drop.ms).toFixed(1)}x vs drop), ${(s.js / (byUrl.js + byUrl.wasm)).toFixed(1)}x memory`;
+        rows.push(line);
+        console.log(line);
+      } else {
+        console.log(`${size.padEnd(5)} speedscope skipped (SPEEDSCOPE=0)`);
+      }
+    }
+  } finally {
+    await browser.close();
+    await srv.close();
+  }
+})().catch((e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,216 @@
+#include "pyrolens/views.h"
+
+#include <algorithm>
+
+#include "pyrolens/status.h"
+
+namespace pyrolens {
+namespace {
+
+constexpr uint32_t kNoLine = kNone;
+
+struct Frame {
+  uint32_t loc;
+  uint32_t line;  // index into Profile::lines, kNoLine for a location without lines
+};
+
+// Names frames as BuildCallTree does with FrameKey::kFunction, as ids of a local table.
+class FrameNames {
+ public:
+  explicit FrameNames(const Profile& p)
+      : p_(p), fn_(p.functions.size(), kNone), loc_(p.locations.size(), kNone) {}
+
+  uint32_t Of(const Frame& f) {
+    if (f.line == kNoLine) {
+      uint32_t& id = loc_[f.loc];
+      if (id == kNone) {
+        id = names_.Intern(
+            Format("0x%llx", static_cast<unsigned long long>(p_.locations[f.loc].address)));
+      }
+      return id;
+    }
+    uint32_t fn = p_.lines[f.line].function;
+    if (fn == kNone || fn >= fn_.size()) return names_.Intern("<unknown>");
+    uint32_t& id = fn_[fn];
+    if (id == kNone) id = names_.Intern(p_.str(p_.functions[fn].name));
+    return id;
+  }
+  uint32_t Find(std::string_view name) { return names_.Intern(name); }
+
+ private:
+  const Profile& p_;
+  StringTable names_;
+  std::vector<uint32_t> fn_, loc_;
+};
+
+// Rewrites every stack through `fn(frames)`, frames root first; `fn` returns false to
+// drop the stack's samples. Frames left out of their location's original run get
+// one-line locations of their own.
+template <typename Fn>
+void RewriteStacks(Profile* p, Fn fn) {
+  std::vector<uint32_t> line_loc(p->lines.size(), kNone);  // one-line copies, by line
+  std::vector<uint32_t> offsets{0}, locs;
+  std::vector<uint8_t> keep(p->num_stacks(), 1);
+  std::vector<Frame> frames;
+  offsets.reserve(p->stack_offsets.size());
+  locs.reserve(p->stack_locations.size());
+  for (uint32_t s = 0; s < p->num_stacks(); ++s) {
+    frames.clear();
+    for (const uint32_t* l = p->stack_end(s); l != p->stack_begin(s);) {
+      uint32_t loc = *--l;
+      const Location& location = p->locations[loc];
+      if (location.num_lines == 0) {
+        frames.push_back({loc, kNoLine});
+        continue;
+      }
+      for (uint32_t j = location.first_line + location.num_lines; j-- > location.first_line;) {
+        frames.push_back({loc, j});
+      }
+    }
+    if (!fn(frames)) {
+      keep[s] = 0;
+      frames.clear();
+    }
+    // Re-encode leaf first: a whole location run in its original order keeps its location.
+    for (size_t i = frames.size(); i-- > 0;) {
+      const Frame& f = frames[i];
+      if (f.line == kNoLine) {
+        locs.push_back(f.loc);
+        continue;
+      }
+      const Location& location = p->locations[f.loc];
+      uint32_t n = location.num_lines;
+      bool whole = f.line == location.first_line && i + 1 >= n;
+      for (uint32_t k = 1; whole && k < n; ++k) {
+        whole = frames[i - k].loc == f.loc && frames[i - k].line == location.first_line + k;
+      }
+      if (whole) {
+        locs.push_back(f.loc);
+        i -= n - 1;
+        continue;
+      }
+      uint32_t& copy = line_loc[f.line];
+      if (copy == kNone) {
+        Location one = location;
+        one.first_line = f.line;
+        one.num_lines = 1;
+        copy = static_cast<uint32_t>(p->locations.size());
+        p->locations.push_back(one);
+      }
+      locs.push_back(copy);
+    }
+    offsets.push_back(static_cast<uint32_t>(locs.size()));
+  }
+  p->stack_offsets = std::move(offsets);
+  p->stack_locations = std::move(locs);
+  if (std::find(keep.begin(), keep.end(), 0) == keep.end()) return;
+  // Drop the samples of dropped stacks, keeping the order of the others.
+  const size_t k = p->num_types();
+  size_t out = 0;
+  std::vector<uint32_t> label_offsets{0};
+  std::vector<Label> labels;
+  for (size_t i = 0; i < p->num_samples(); ++i) {
+    if (!keep[p->sample_stack[i]]) continue;
+    p->sample_stack[out] = p->sample_stack[i];
+    std::copy(p->values.begin() + i * k, p->values.begin() + (i + 1) * k,
+              p->values.begin() + out * k);
+    labels.insert(labels.end(), p->labels.begin() + p->label_offsets[i],
+                  p->labels.begin() + p->label_offsets[i + 1]);
+    label_offsets.push_back(static_cast<uint32_t>(labels.size()));
+    ++out;
+  }
+  p->sample_stack.resize(out);
+  p->values.resize(out * k);
+  p->labels = std::move(labels);
+  p->label_offsets = std::move(label_offsets);
+}
+
+}  // namespace
+
+void InvertStacks(Profile* profile) {
+  RewriteStacks(profile, [](std::vector<Frame>& frames) {
+    std::reverse(frames.begin(), frames.end());
+    return true;
+  });
+}
+
+void CollapseRecursion(Profile* profile) {
+  FrameNames names(*profile);
+  RewriteStacks(profile, [&](std::vector<Frame>& frames) {
+    size_t out = 0;
+    uint32_t prev = kNone;
+    for (const Frame& f : frames) {
+      uint32_t id = names.Of(f);
+      if (id == prev) continue;
+      prev = id;
+      frames[out++] = f;
+    }
+    frames.resize(out);
+    return true;
+  });
+}
+
+size_t KeepSandwichSide(Profile* profile, std::string_view function, SandwichSide side) {
+  FrameNames names(*profile);
+  const uint32_t target = names.Find(function);
+  RewriteStacks(profile, [&](std::vector<Frame>& frames) {
+    if (side == SandwichSide::kCallees) {
+      for (size_t i = 0; i < frames.size(); ++i) {
+        if (names.Of(frames[i]) == target) {
+          frames.erase(frames.begin(), frames.begin() + i);
+          return true;
+        }
+      }
+      return false;
+    }
+    for (size_t i = frames.size(); i-- > 0;) {
+      if (names.Of(frames[i]) == target) {
+        frames.resize(i + 1);
+        std::reverse(frames.begin(), frames.end());
+        return true;
+      }
+    }
+    return false;
+  });
+  return profile->num_samples();
+}
+
+std::vector<FunctionRow> BuildFunctionTable(const TreeShape& tree, const std::vector<int64_t>& self,
+                                            const std::vector<int64_t>& total) {
+  const uint32_t num_names = tree.names.size();
+  std::vector<int64_t> self_by(num_names, 0), total_by(num_names, 0);
+  std::vector<uint8_t> seen(num_names, 0);
+  std::vector<uint32_t> open(num_names, 0);  // ancestors of the current node with the name
+  std::vector<uint32_t> path;                // the current node's ancestors, root first
+  for (uint32_t n = 1; n < tree.size(); ++n) {
+    while (!path.empty() && tree.subtree_end[path.back()] <= n) {
+      --open[tree.name[path.back()]];
+      path.pop_back();
+    }
+    uint32_t name = tree.name[n];
+    seen[name] = 1;
+    self_by[name] = WrapAdd(self_by[name], self[n]);
+    if (open[name] == 0) total_by[name] = WrapAdd(total_by[name], total[n]);
+    ++open[name];
+    path.push_back(n);
+  }
+  std::vector<FunctionRow> rows;
+  for (uint32_t name = 0; name < num_names; ++name) {
+    if (seen[name]) rows.push_back({name, self_by[name], total_by[name]});
+  }
+  return rows;
+}
+
+FrameSource FindFrameSource(const Profile& profile, std::string_view name) {
+  for (const Function& f : profile.functions) {
+    if (f.name < profile.strings.size() && profile.str(f.name) == name) {
+      FrameSource src;
+      if (f.filename < profile.strings.size()) src.file = profile.str(f.filename);
+      src.line = f.start_line;
+      return src;
+    }
+  }
+  return {};
+}
+
+}  // namespace pyrolens

@@ -1,0 +1,536 @@
+// The viewer driven headless: a real ImGui context with a built font atlas and no
+// renderer. Opens corpus files, runs commands and frames, and checks StateJson against
+// figures computed independently from the profile (core's totals, filters and top).
+#include "pyrolens/ui/viewer.h"
+
+#include <gtest/gtest.h>
+#include <imgui.h>
+#include <imgui_internal.h>  // FindWindowByName
+#include <rapidjson/document.h>
+#include <re2/re2.h>
+
+#include <cstdlib>
+#include <map>
+#include <new>
+#include <set>
+#include <string>
+
+#include "pyrolens/call_tree.h"
+#include "pyrolens/filter.h"
+#include "pyrolens/merge.h"
+#include "pyrolens/reader.h"
+#include "pyrolens/top.h"
+#include "testing/corpus.h"
+
+// Every operator new of the process, counted for the idle-frame test.
+static size_t g_news = 0;
+void* operator new(size_t n) {
+  ++g_news;
+  if (void* p = malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { free(p); }
+void operator delete(void* p, size_t) noexcept { free(p); }
+
+namespace pyrolens::ui {
+namespace {
+
+constexpr float kWidth = 1280, kHeight = 800;
+
+// ImGui allocations, counted to check that an idle frame allocates nothing.
+size_t g_imgui_allocs = 0;
+void* CountingAlloc(size_t size, void*) {
+  ++g_imgui_allocs;
+  return malloc(size);
+}
+void CountingFree(void* p, void*) { free(p); }
+
+class ViewerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ImGui::SetAllocatorFunctions(CountingAlloc, CountingFree);
+    ctx_ = ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    io.DisplaySize = ImVec2(kWidth, kHeight);
+    io.DeltaTime = 1.f / 60;
+    for (int k = 0; k < ImGuiKey_COUNT; ++k) io.KeyMap[k] = k;  // as a backend would
+    unsigned char* pixels;
+    int w, h;
+    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+    viewer_.SetEventCallback([this](const std::string& e) { events_.push_back(e); });
+  }
+  void TearDown() override { ImGui::DestroyContext(ctx_); }
+
+  void Frames(int n = 2) {
+    for (int i = 0; i < n; ++i) {
+      ImGui::NewFrame();
+      viewer_.Frame(kWidth, kHeight);
+      ImGui::Render();
+    }
+  }
+
+  rapidjson::Document State() {
+    std::string json = viewer_.StateJson();
+    rapidjson::Document d;
+    d.Parse(json.c_str(), json.size());
+    EXPECT_FALSE(d.HasParseError()) << json.substr(0, 500);
+    return d;
+  }
+
+  Profile Load(const std::string& relative) {
+    Result<Profile> p = ReadProfile(testing::ReadCorpusFile(relative));
+    EXPECT_TRUE(p.ok()) << relative;
+    return p.ok() ? std::move(p).value() : Profile();
+  }
+
+  void OpenCorpus(const std::string& relative) {
+    Status s = viewer_.Open(relative, testing::ReadCorpusFile(relative));
+    ASSERT_TRUE(s.ok()) << s.message();
+  }
+
+  void Cmd(const std::string& json) {
+    Status s = viewer_.Command(json);
+    ASSERT_TRUE(s.ok()) << json << ": " << s.message();
+  }
+
+  ImGuiContext* ctx_ = nullptr;
+  Viewer viewer_;
+  std::vector<std::string> events_;
+};
+
+size_t DefaultType(const Profile& p) {
+  Result<size_t> t = SelectSampleType(p, "");
+  EXPECT_TRUE(t.ok());
+  return t.ok() ? *t : 0;
+}
+
+// Sum of the samples whose stack has a frame whose function name `matches`.
+template <typename Match>
+int64_t MatchedTotal(const Profile& p, size_t type, Match matches) {
+  std::vector<int8_t> stack_hit(p.num_stacks(), -1);
+  int64_t sum = 0;
+  for (size_t i = 0; i < p.num_samples(); ++i) {
+    uint32_t s = p.sample_stack[i];
+    if (stack_hit[s] < 0) {
+      stack_hit[s] = 0;
+      for (const uint32_t* l = p.stack_begin(s); l != p.stack_end(s) && !stack_hit[s]; ++l) {
+        const Location& loc = p.locations[*l];
+        for (uint32_t j = loc.first_line; j < loc.first_line + loc.num_lines; ++j) {
+          uint32_t f = p.lines[j].function;
+          if (f != kNone && matches(p.str(p.functions[f].name))) stack_hit[s] = 1;
+        }
+      }
+    }
+    if (stack_hit[s]) sum += p.sample_values(i)[type];
+  }
+  return sum;
+}
+
+TEST_F(ViewerTest, EmptyViewerDraws) {
+  Frames();
+  rapidjson::Document s = State();
+  EXPECT_EQ(s["profiles"].Size(), 0u);
+  EXPECT_TRUE(s["zoom"].IsNull());
+  EXPECT_EQ(s["rootTotal"].GetInt64(), 0);
+}
+
+TEST_F(ViewerTest, OpensCorpusFileAndDrawsFlameGraph) {
+  const std::string file = "parca/fib.pb.gz";
+  Profile p = Load(file);
+  OpenCorpus(file);
+  Frames();
+  rapidjson::Document s = State();
+  size_t type = DefaultType(p);
+  EXPECT_EQ(s["rootTotal"].GetInt64(), p.Total(type));
+  EXPECT_EQ(s["sampleType"]["index"].GetUint64(), type);
+  EXPECT_STREQ(s["sampleType"]["unit"].GetString(), p.str(p.sample_types[type].unit).c_str());
+  EXPECT_STREQ(s["view"].GetString(), "flame");
+  EXPECT_EQ(s["zoom"]["id"].GetUint(), 0u);
+  ASSERT_GT(s["nodes"].Size(), 10u);
+  // The root is drawn at the bottom (flame), as wide as the graph; children above it.
+  const auto& nodes = s["nodes"];
+  float root_y = -1, root_w = 0, max_y = 0;
+  for (const auto& n : nodes.GetArray()) {
+    max_y = std::max(max_y, n["y"].GetFloat());
+    if (n["id"].GetUint() == 0) {
+      root_y = n["y"].GetFloat();
+      root_w = n["w"].GetFloat();
+      EXPECT_STREQ(n["name"].GetString(), "total");
+    }
+  }
+  ASSERT_GE(root_y, 0) << "root drawn";
+  EXPECT_EQ(root_y, max_y) << "root at the bottom";
+  EXPECT_GT(root_w, kWidth * 0.5f);
+  for (const auto& n : nodes.GetArray()) {
+    EXPECT_LE(n["w"].GetFloat(), root_w + 0.5f);
+    EXPECT_GE(n["w"].GetFloat(), 1.f) << "sub-pixel nodes are merged, not listed";
+  }
+
+  // Every node at least two pixels wide in the first levels is drawn (sub-pixel runs
+  // before it must not swallow it).
+  CallTreeOptions options;
+  options.sample_type = type;
+  Result<CallTree> tree = BuildCallTree(p, options);
+  ASSERT_TRUE(tree.ok());
+  std::set<uint32_t> drawn;
+  for (const auto& n : nodes.GetArray()) drawn.insert(n["id"].GetUint());
+  int checked = 0;
+  for (uint32_t n = 0; n < tree->size(); ++n) {
+    double px = static_cast<double>(tree->total[n]) / tree->total[0] * root_w;
+    if (tree->depth[n] <= 8 && px >= 2) {
+      EXPECT_TRUE(drawn.count(n)) << tree->node_name(n) << " " << px << "px";
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 5);
+
+  Cmd(R"({"cmd":"setView","view":"icicle"})");
+  Frames();
+  rapidjson::Document icicle = State();
+  for (const auto& n : icicle["nodes"].GetArray()) {
+    if (n["id"].GetUint() == 0) {
+      EXPECT_LT(n["y"].GetFloat(), 100.f) << "root at the top";
+    }
+  }
+}
+
+TEST_F(ViewerTest, SampleTypeSwitch) {
+  const std::string file = "parca/alloc_objects.pb.gz";
+  Profile p = Load(file);
+  ASSERT_EQ(p.num_types(), 4u);
+  OpenCorpus(file);
+  Frames();
+  for (size_t t = 0; t < p.num_types(); ++t) {
+    const std::string& name = p.str(p.sample_types[t].type);
+    Cmd(R"({"cmd":"setSampleType","sampleType":")" + name + "\"}");
+    Frames();
+    rapidjson::Document s = State();
+    EXPECT_EQ(s["rootTotal"].GetInt64(), p.Total(t)) << name;
+    EXPECT_STREQ(s["sampleType"]["type"].GetString(), name.c_str());
+    EXPECT_STREQ(s["sampleType"]["unit"].GetString(), p.str(p.sample_types[t].unit).c_str());
+  }
+  Cmd(R"({"cmd":"setSampleType","sampleType":1})");
+  EXPECT_EQ(State()["rootTotal"].GetInt64(), p.Total(1));
+  EXPECT_FALSE(viewer_.Command(R"({"cmd":"setSampleType","sampleType":"nope"})").ok());
+}
+
+TEST_F(ViewerTest, ZoomAndReset) {
+  OpenCorpus("parca/fib.pb.gz");
+  Frames();
+  Cmd(R"({"cmd":"zoom","name":"math/big.nat.add"})");
+  Frames();
+  rapidjson::Document s = State();
+  ASSERT_TRUE(s["zoom"].IsObject());
+  EXPECT_STREQ(s["zoom"]["name"].GetString(), "math/big.nat.add");
+  uint32_t zoom = s["zoom"]["id"].GetUint();
+  int64_t zoom_total = s["zoom"]["total"].GetInt64();
+  EXPECT_GT(zoom, 0u);
+  EXPECT_STREQ(s["selected"]["name"].GetString(), "math/big.nat.add");
+  // The zoomed node spans the graph; every other drawn node is inside it or an ancestor.
+  float zoom_w = 0;
+  for (const auto& n : s["nodes"].GetArray()) {
+    if (n["id"].GetUint() == zoom) zoom_w = n["w"].GetFloat();
+  }
+  EXPECT_GT(zoom_w, kWidth * 0.5f);
+  for (const auto& n : s["nodes"].GetArray()) {
+    if (n["id"].GetUint() > zoom) {
+      EXPECT_LE(n["total"].GetInt64(), zoom_total);
+    }
+  }
+  Cmd(R"({"cmd":"reset"})");
+  Frames();
+  EXPECT_EQ(State()["zoom"]["id"].GetUint(), 0u);
+  EXPECT_FALSE(viewer_.Command(R"({"cmd":"zoom","name":"no.such.function"})").ok());
+  EXPECT_FALSE(viewer_.Command(R"({"cmd":"zoom","id":123456789})").ok());
+}
+
+TEST_F(ViewerTest, ClickZoomsAndEscapeResets) {
+  OpenCorpus("parca/fib.pb.gz");
+  Frames();
+  rapidjson::Document s = State();
+  // The widest drawn node other than the root.
+  uint32_t target = 0;
+  float best = 0, cx = 0, cy = 0;
+  for (const auto& n : s["nodes"].GetArray()) {
+    if (n["id"].GetUint() != 0 && n["w"].GetFloat() > best && n["w"].GetFloat() < kWidth * 0.9f) {
+      best = n["w"].GetFloat();
+      target = n["id"].GetUint();
+      cx = n["x"].GetFloat() + n["w"].GetFloat() / 2;
+      cy = n["y"].GetFloat() + n["h"].GetFloat() / 2;
+    }
+  }
+  ASSERT_GT(target, 0u);
+  ImGuiIO& io = ImGui::GetIO();
+  io.MousePos = ImVec2(cx, cy);
+  Frames(1);
+  io.MouseDown[0] = true;
+  Frames(1);
+  io.MouseDown[0] = false;
+  Frames(1);
+  EXPECT_EQ(State()["zoom"]["id"].GetUint(), target);
+  bool selected_event = false;
+  for (const std::string& e : events_) selected_event |= e.find("\"select\"") != std::string::npos;
+  EXPECT_TRUE(selected_event);
+  io.KeysDown[io.KeyMap[ImGuiKey_Escape]] = true;
+  Frames(1);
+  io.KeysDown[io.KeyMap[ImGuiKey_Escape]] = false;
+  Frames(1);
+  EXPECT_EQ(State()["zoom"]["id"].GetUint(), 0u);
+}
+
+TEST_F(ViewerTest, SearchShareMatchesProfile) {
+  const std::string file = "parca/fib.pb.gz";
+  Profile p = Load(file);
+  size_t type = DefaultType(p);
+  OpenCorpus(file);
+  Frames();
+  Cmd(R"({"cmd":"setSearch","query":"runtime"})");
+  Frames();
+  rapidjson::Document s = State();
+  int64_t want = MatchedTotal(
+      p, type, [](const std::string& n) { return n.find("runtime") != std::string::npos; });
+  ASSERT_GT(want, 0);
+  EXPECT_EQ(s["search"]["matchedTotal"].GetInt64(), want);
+  EXPECT_NEAR(s["search"]["share"].GetDouble(), static_cast<double>(want) / p.Total(type), 1e-6);
+
+  Cmd(R"({"cmd":"setSearch","query":"^math/big\\.n","regex":true})");
+  RE2 re("^math/big\\.n");
+  int64_t want_re =
+      MatchedTotal(p, type, [&](const std::string& n) { return RE2::PartialMatch(n, re); });
+  ASSERT_GT(want_re, 0);
+  EXPECT_EQ(State()["search"]["matchedTotal"].GetInt64(), want_re);
+
+  EXPECT_FALSE(viewer_.Command(R"({"cmd":"setSearch","query":"(","regex":true})").ok());
+  Frames();
+  EXPECT_STRNE(State()["search"]["error"].GetString(), "");
+}
+
+TEST_F(ViewerTest, TopRowsMatchCoreTop) {
+  const std::string file = "parca/fib.pb.gz";
+  Profile p = Load(file);
+  OpenCorpus(file);
+  Frames();
+  TopOptions options;
+  options.node_fraction = 0;
+  Result<TopReport> top = BuildTop(p, options);
+  ASSERT_TRUE(top.ok());
+  std::map<std::string, std::pair<int64_t, int64_t>> want;
+  for (const TopRow& r : top->rows) want[r.name] = {r.flat, r.cum};
+  rapidjson::Document s = State();
+  ASSERT_GT(s["top"].Size(), 0u);
+  EXPECT_EQ(s["topRows"].GetUint64(), top->rows.size());
+  int64_t prev = INT64_MAX;
+  for (const auto& r : s["top"].GetArray()) {
+    auto it = want.find(r["name"].GetString());
+    ASSERT_NE(it, want.end()) << r["name"].GetString();
+    EXPECT_EQ(r["self"].GetInt64(), it->second.first) << r["name"].GetString();
+    EXPECT_EQ(r["total"].GetInt64(), it->second.second) << r["name"].GetString();
+    EXPECT_LE(r["self"].GetInt64(), prev) << "sorted by self, largest first";
+    prev = r["self"].GetInt64();
+  }
+  Cmd(R"({"cmd":"sortTop","by":"total"})");
+  Cmd(R"({"cmd":"filterTop","text":"math/"})");
+  Frames();
+  rapidjson::Document f = State();
+  ASSERT_GT(f["top"].Size(), 0u);
+  prev = INT64_MAX;
+  for (const auto& r : f["top"].GetArray()) {
+    EXPECT_NE(std::string(r["name"].GetString()).find("math/"), std::string::npos);
+    EXPECT_LE(r["total"].GetInt64(), prev);
+    prev = r["total"].GetInt64();
+  }
+}
+
+TEST_F(ViewerTest, SandwichOfSelectedFunction) {
+  const std::string file = "parca/fib.pb.gz";
+  OpenCorpus(file);
+  Cmd(R"({"cmd":"select","function":"github.com/polarsignals/pprof-example-app-go/fib.Fibonacci"})");
+  Cmd(R"({"cmd":"setView","view":"sandwich"})");
+  Frames();
+  rapidjson::Document s = State();
+  ASSERT_TRUE(s["sandwich"].IsObject());
+  EXPECT_STREQ(s["sandwich"]["function"].GetString(),
+               "github.com/polarsignals/pprof-example-app-go/fib.Fibonacci");
+  int64_t cum = -1;
+  for (const auto& r : s["top"].GetArray()) {
+    if (std::string(r["name"].GetString()) ==
+        "github.com/polarsignals/pprof-example-app-go/fib.Fibonacci")
+      cum = r["total"].GetInt64();
+  }
+  EXPECT_GT(cum, 0);
+  EXPECT_EQ(s["sandwich"]["callers"].GetInt64(), cum);
+  EXPECT_EQ(s["sandwich"]["callees"].GetInt64(), cum);
+  EXPECT_GT(s["sandwich"]["callerNames"].Size(), 0u);
+}
+
+TEST_F(ViewerTest, DiffOfTwoProfiles) {
+  const std::string a = "parca/many/1644509272337470000.pb.gz";
+  const std::string b = "parca/many/1644509299337903000.pb.gz";
+  Profile pa = Load(a), pb = Load(b);
+  OpenCorpus(a);
+  OpenCorpus(b);
+  Cmd(R"({"cmd":"setSampleType","sampleType":"alloc_space"})");
+  Cmd(R"({"cmd":"diff","base":0,"comparison":1})");
+  Frames();
+  rapidjson::Document s = State();
+  EXPECT_STREQ(s["mode"].GetString(), "diff");
+  EXPECT_STREQ(s["view"].GetString(), "diff");
+  ASSERT_TRUE(s["diff"].IsObject());
+  Result<size_t> ta = SelectSampleType(pa, "alloc_space"), tb = SelectSampleType(pb, "alloc_space");
+  ASSERT_TRUE(ta.ok() && tb.ok());
+  EXPECT_EQ(s["diff"]["baseTotal"].GetInt64(), pa.Total(*ta));
+  EXPECT_EQ(s["diff"]["comparisonTotal"].GetInt64(), pb.Total(*tb));
+  ASSERT_GT(s["nodes"].Size(), 1u);
+  for (const auto& n : s["nodes"].GetArray()) {
+    EXPECT_EQ(n["total"].GetInt64(), n["base"].GetInt64() + n["comparison"].GetInt64());
+  }
+  Cmd(R"({"cmd":"colorBlind","on":true})");
+  Frames();
+  EXPECT_TRUE(State()["colorBlind"].GetBool());
+  // Merging the two instead.
+  Cmd(R"({"cmd":"merge"})");
+  Frames();
+  rapidjson::Document m = State();
+  EXPECT_STREQ(m["mode"].GetString(), "merge");
+  EXPECT_EQ(m["rootTotal"].GetInt64(), pa.Total(*ta) + pb.Total(*tb));
+}
+
+TEST_F(ViewerTest, BadFileShowsErrorAndViewerKeepsWorking) {
+  Status bad = viewer_.Open("broken.pb.gz", std::string("\x1f\x8b\x08\x00garbage", 11));
+  EXPECT_FALSE(bad.ok());
+  Frames();
+  rapidjson::Document s = State();
+  ASSERT_EQ(s["errors"].Size(), 1u);
+  EXPECT_NE(std::string(s["errors"][0].GetString()).find("broken.pb.gz"), std::string::npos);
+  EXPECT_FALSE(viewer_.Open("text.txt", "this is not a profile\n").ok());
+  EXPECT_FALSE(viewer_.Command("{not json").ok());
+  EXPECT_FALSE(viewer_.Command(R"({"cmd":"noSuchCommand"})").ok());
+  const std::string file = "async-profiler/sample1.collapsed";
+  Profile p = Load(file);
+  OpenCorpus(file);
+  Frames();
+  rapidjson::Document after = State();
+  EXPECT_EQ(after["profiles"].Size(), 1u);
+  EXPECT_EQ(after["rootTotal"].GetInt64(), p.Total(0));
+  EXPECT_GT(after["nodes"].Size(), 1u);
+  Cmd(R"({"cmd":"dismissErrors"})");
+  EXPECT_EQ(State()["errors"].Size(), 0u);
+}
+
+TEST_F(ViewerTest, FiltersInvertCollapse) {
+  const std::string file = "parca/fib.pb.gz";
+  Profile p = Load(file);
+  size_t type = DefaultType(p);
+  OpenCorpus(file);
+  Cmd(R"({"cmd":"setFilter","focus":"karatsuba"})");
+  Frames();
+  FilterOptions f;
+  f.focus = "karatsuba";
+  Result<ProfileFilter> filter = ProfileFilter::Compile(f);
+  ASSERT_TRUE(filter.ok());
+  Profile q = p;
+  filter->Apply(&q);
+  rapidjson::Document s = State();
+  EXPECT_EQ(s["rootTotal"].GetInt64(), q.Total(type));
+  EXPECT_LT(q.Total(type), p.Total(type));
+  EXPECT_FALSE(viewer_.Command(R"({"cmd":"setFilter","focus":"("})").ok());
+  Frames();
+  EXPECT_STRNE(State()["filters"]["error"].GetString(), "");
+  Cmd(R"({"cmd":"setFilter","focus":""})");
+  Cmd(R"({"cmd":"invert","on":true})");
+  Frames();
+  rapidjson::Document inv = State();
+  EXPECT_TRUE(inv["invert"].GetBool());
+  EXPECT_EQ(inv["rootTotal"].GetInt64(), p.Total(type));
+  Cmd(R"({"cmd":"invert","on":false})");
+  Cmd(R"({"cmd":"collapseRecursion","on":true})");
+  Frames();
+  rapidjson::Document col = State();
+  EXPECT_EQ(col["rootTotal"].GetInt64(), p.Total(type));
+  EXPECT_LT(col["numNodes"].GetUint(), State()["numNodes"].GetUint() + 1);
+}
+
+TEST_F(ViewerTest, ExportRoundTrips) {
+  const std::string file = "parca/fib.pb.gz";
+  Profile p = Load(file);
+  OpenCorpus(file);
+  std::string name, bytes;
+  viewer_.SetExportCallback([&](const std::string& n, std::string_view b) {
+    name = n;
+    bytes = std::string(b);
+  });
+  Cmd(R"({"cmd":"export","format":"pprof"})");
+  EXPECT_NE(name.find(".pb.gz"), std::string::npos);
+  Result<Profile> back = ReadProfile(bytes);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->Total(1), p.Total(1));
+  Cmd(R"({"cmd":"export","format":"folded"})");
+  EXPECT_NE(name.find(".folded"), std::string::npos);
+  EXPECT_FALSE(bytes.empty());
+  EXPECT_FALSE(viewer_.Command(R"({"cmd":"export","format":"svg"})").ok());
+}
+
+TEST_F(ViewerTest, ThemeScaleLoadingHelp) {
+  OpenCorpus("parca/fib.pb.gz");
+  Cmd(R"({"cmd":"setTheme","theme":"light"})");
+  Cmd(R"({"cmd":"setScale","scale":2})");
+  Cmd(R"({"cmd":"setLoading","message":"decoding","progress":0.5})");
+  Cmd(R"({"cmd":"help","on":true})");
+  Frames();
+  rapidjson::Document s = State();
+  EXPECT_STREQ(s["theme"].GetString(), "light");
+  EXPECT_EQ(s["scale"].GetDouble(), 2.0);
+  EXPECT_STREQ(s["loading"]["message"].GetString(), "decoding");
+  EXPECT_EQ(ImGui::GetIO().FontGlobalScale, 2.f);
+  Cmd(R"({"cmd":"setLoading"})");
+  Frames();
+  EXPECT_TRUE(State()["loading"].IsNull());
+  EXPECT_FALSE(viewer_.Command(R"({"cmd":"setTheme","theme":"pink"})").ok());
+}
+
+TEST_F(ViewerTest, KeyboardShortcuts) {
+  OpenCorpus("parca/fib.pb.gz");
+  Frames();
+  ImGuiIO& io = ImGui::GetIO();
+  struct Key {
+    char c;
+    const char* view;
+  };
+  for (Key k : {Key{'i', "icicle"}, Key{'t', "top"}, Key{'s', "sandwich"}, Key{'f', "flame"}}) {
+    io.AddInputCharacter(k.c);
+    Frames(1);
+    EXPECT_STREQ(State()["view"].GetString(), k.view) << k.c;
+  }
+  io.AddInputCharacter('l');
+  Frames(1);
+  EXPECT_STREQ(State()["theme"].GetString(), "light");
+  io.AddInputCharacter('r');
+  Frames(1);
+  EXPECT_TRUE(State()["invert"].GetBool());
+  io.AddInputCharacter('?');
+  Frames(1);
+  EXPECT_NE(ImGui::FindWindowByName("Keyboard shortcuts"), nullptr);
+}
+
+TEST_F(ViewerTest, IdleFrameDoesNotAllocate) {
+  OpenCorpus("parca/fib.pb.gz");
+  ImGui::GetIO().MousePos = ImVec2(kWidth * 0.7f, kHeight - 40);  // hovering a node
+  Frames(5);
+  size_t before = g_imgui_allocs, news_before = g_news;
+  Frames(5);
+  EXPECT_EQ(g_imgui_allocs, before);
+  EXPECT_EQ(g_news, news_before);
+  // The same with the table sorted by name, a search active and the icicle shown.
+  Cmd(R"({"cmd":"setSearch","query":"big"})");
+  Cmd(R"({"cmd":"setView","view":"icicle"})");
+  Frames(5);
+  before = g_imgui_allocs;
+  news_before = g_news;
+  Frames(5);
+  EXPECT_EQ(g_imgui_allocs, before);
+  EXPECT_EQ(g_news, news_before);
+}
+
+}  // namespace
+}  // namespace pyrolens::ui

@@ -1,0 +1,368 @@
+// End-to-end tests of the browser viewer in headless Chromium: real corpus files dropped
+// onto the page, the viewer's state read through window.pyrolens.state() (Viewer::StateJson)
+// and screenshots checked at the node rectangles the state reports. Expected totals are the
+// sums the corpus MANIFEST lists (an independent decoder), not Pyrolens' own output.
+// Run by tests/web/run.sh (part of scripts/test). Screenshots: build/wasm/test-screenshots/.
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('fs');
+const path = require('path');
+const lib = require('./lib');
+const { decodePng } = require('./png');
+
+const SHOTS = path.join(lib.REPO, 'build/wasm/test-screenshots');
+let browser, srv, srv2;
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(lib.SITE, 'pyrolens.wasm')), `no viewer build in ${lib.SITE}`);
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const roots = { '/': lib.SITE, '/corpus/': lib.CORPUS };
+  srv = await lib.serve(roots, { host: '127.0.0.1', lifetimeMs: 10 * 60 * 1000 });
+  // A second origin (another host name and port) for the cross-origin embedding test.
+  srv2 = await lib.serve(roots, { host: 'localhost', lifetimeMs: 10 * 60 * 1000 });
+  browser = await lib.launch();
+});
+after(async () => {
+  if (browser) await browser.close();
+  if (srv) await srv.close();
+  if (srv2) await srv2.close();
+});
+
+async function openPage(query = '', { width = 1200, height = 700 } = {}) {
+  const page = await browser.newPage({ viewport: { width, height } });
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  await page.goto(`${srv.origin}/index.html${query}`);
+  await page.evaluate(() => window.pyrolens.ready);
+  return page;
+}
+const state = (page) => page.evaluate(() => window.pyrolens.state());
+const command = (page, c) => page.evaluate((c) => window.pyrolens.command(c), c);
+const corpus = (rel) => `${srv.origin}/corpus/${rel}`;
+
+// Waits until `pred(state)` holds (the viewer applies commands at the next frame).
+async function until(page, pred, what, timeout = 20000) {
+  const t0 = Date.now();
+  let s;
+  for (;;) {
+    s = await state(page);
+    if (s && pred(s)) return s;
+    if (Date.now() - t0 > timeout) {
+      assert.fail(`timed out waiting for ${what}; state: ${JSON.stringify(s).slice(0, 600)}`);
+    }
+    await page.waitForTimeout(50);
+  }
+}
+async function drop(page, rels, pred = (s) => s.nodes.length > 0) {
+  await lib.dropUrls(page, rels.map(corpus));
+  await until(page, pred, `drop of ${rels.join(', ')}`);
+  return settle(page);
+}
+// The state after a few more frames: the first frame of a new profile may still lay out.
+async function settle(page) {
+  const f0 = await page.evaluate(() => window.pyrolens.frames());
+  await page.waitForFunction((f0) => window.pyrolens.frames() >= f0 + 3, f0);
+  return state(page);
+}
+function typeTotal(s, profile, type) {
+  const t = s.profiles[profile].sampleTypes.find((x) => x.type === type);
+  assert.ok(t, `sample type ${type} in ${JSON.stringify(s.profiles[profile].sampleTypes)}`);
+  return t.total;
+}
+
+// Screenshot the page, save it, and check the flame graph is drawn: many colours, and at
+// the reported rectangles of wide nodes the pixel has the expected palette's hue.
+async function checkDrawn(page, name, { hue = 'warm', minNodes = 5 } = {}) {
+  await page.waitForTimeout(150);  // one more frame after the state was read
+  const s = await state(page);
+  const file = path.join(SHOTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  const img = decodePng(fs.readFileSync(file));
+  const box = await page.locator('#canvas').boundingBox();
+  assert.ok(img.distinctColors() > 20, `${name}: screenshot looks blank`);
+  const wide = s.nodes.filter((n) => n.w >= 8 && n.h >= 8);
+  assert.ok(wide.length >= minNodes, `${name}: only ${wide.length} wide nodes reported`);
+  let good = 0, strong = 0;
+  const bad = [];
+  for (const n of wide) {
+    const [r, g, b] = img.pixel(box.x + n.x + 2, box.y + n.y + 3);
+    const ok = hue === 'warm' ? r >= 150 && r - b >= 40 :
+      hue === 'diff' ? Math.abs(r - g) >= 30 || (r > 90 && Math.abs(r - b) < 30) : true;
+    if (ok) good++; else bad.push(`${n.name}@${n.x},${n.y}=rgb(${r},${g},${b})`);
+    if (Math.abs(r - g) >= 50) strong++;
+  }
+  // A diff shows unchanged nodes neutral: some node must be clearly red or green.
+  if (hue === 'diff') assert.ok(strong > 0, `${name}: no node is coloured as a change`);
+  assert.ok(good >= wide.length * 0.9,
+    `${name}: ${bad.length}/${wide.length} node rects lack the palette: ${bad.slice(0, 5).join(' ')}`);
+  return { s, img, box };
+}
+
+test('cpu profile dropped: root total, nodes, top rows, flame graph drawn', async () => {
+  const page = await openPage();
+  const s = await drop(page, ['datakit/cpu.pprof']);
+  assert.equal(s.profiles.length, 1);
+  assert.equal(s.profiles[0].name, 'cpu.pprof');
+  assert.equal(typeTotal(s, 0, 'samples'), 607);
+  assert.equal(typeTotal(s, 0, 'cpu'), 6070000000);
+  assert.equal(s.sampleType.type, 'cpu');
+  assert.equal(s.sampleType.unit, 'nanoseconds');
+  assert.equal(s.rootTotal, 6070000000);
+  assert.equal(s.zoom.id, 0);
+  assert.equal(s.selected, null);
+  assert.ok(s.nodes.length > 50, `visible nodes: ${s.nodes.length}`);
+  assert.ok(s.top.length > 10);
+  assert.equal(s.top[0].name, 'runtime.futex');  // largest self, as pprof -top says
+  assert.ok(s.top[0].self >= s.top[1].self);
+  assert.deepEqual(page.errors, []);
+  await checkDrawn(page, 'cpu-flame', { minNodes: 30 });
+  await page.close();
+});
+
+test('click zooms into a node and selects it; reset returns to the root', async () => {
+  const page = await openPage();
+  let s = await drop(page, ['datakit/cpu.pprof']);
+  const box = await page.locator('#canvas').boundingBox();
+  const root = s.nodes.reduce((a, n) => (n.w > a.w ? n : a));
+  const target = s.nodes.filter((n) => n.id !== root.id && n.w >= 30 && n.w < root.w * 0.8)
+    .sort((a, b) => b.w - a.w)[0];
+  assert.ok(target, 'a node to click');
+  // As a person does: the pointer rests on the node (its tooltip shows), then clicks.
+  await page.mouse.move(box.x + target.x + target.w / 2, box.y + target.y + target.h / 2);
+  await page.waitForTimeout(200);
+  await page.mouse.down();
+  await page.waitForTimeout(50);
+  await page.mouse.up();
+  await page.waitForTimeout(100);
+  await page.screenshot({ path: path.join(SHOTS, 'cpu-click.png') });
+  s = await until(page, (s) => s.zoom.id === target.id, `zoom into ${target.name}`);
+  assert.equal(s.zoom.name, target.name);
+  assert.equal(s.selected.id, target.id);
+  assert.equal(s.zoom.total, target.total);
+  const zoomed = s.nodes.find((n) => n.id === target.id);
+  assert.ok(zoomed && zoomed.w > target.w * 1.5, 'the zoomed node is drawn wider');
+  const ev = await page.evaluate(() => window.pyrolens.events.filter((e) => e.event === 'select'));
+  assert.equal(ev.at(-1).name, target.name);
+  await checkDrawn(page, 'cpu-zoomed');
+  await command(page, { cmd: 'reset' });
+  s = await until(page, (s) => s.zoom.id === 0, 'reset');
+  await page.close();
+});
+
+test('search highlights matches and reports their share', async () => {
+  const page = await openPage();
+  await drop(page, ['datakit/cpu.pprof']);
+  const r = await command(page, { cmd: 'setSearch', query: 'fibonacci', regex: false });
+  assert.equal(r.ok, true);
+  let s = await until(page, (s) => s.search.query === 'fibonacci' && s.search.matchedTotal > 0, 'search');
+  const fib = s.top.find((t) => t.name === 'main.fibonacci');
+  assert.equal(s.search.matchedTotal, fib.total);
+  assert.ok(Math.abs(s.search.share - fib.total / s.rootTotal) < 1e-6);
+  await checkDrawn(page, 'cpu-search', { hue: 'any' });
+  await command(page, { cmd: 'setSearch', query: 'runtime\\.(futex|nanotime)$', regex: true });
+  s = await until(page, (s) => s.search.regex && s.search.matchedTotal > 0, 'regex search');
+  assert.equal(s.search.error, '');
+  const bad = await command(page, { cmd: 'setSearch', query: '(', regex: true });
+  s = await until(page, (s) => s.search.query === '(', 'bad regex');
+  assert.ok(!bad.ok || s.search.error !== '', 'a bad regex is reported');
+  await page.close();
+});
+
+test('heap profile: every sample type selectable with its unit and total', async () => {
+  const page = await openPage();
+  let s = await drop(page, ['datakit/delta-heap.pprof']);
+  const want = { alloc_objects: [535, 'count'], alloc_space: [16699978, 'bytes'],
+    inuse_objects: [55422, 'count'], inuse_space: [18585974, 'bytes'] };
+  for (const [type, [total, unit]] of Object.entries(want)) {
+    const r = await command(page, { cmd: 'setSampleType', sampleType: type });
+    assert.equal(r.ok, true, JSON.stringify(r));
+    s = await until(page, (s) => s.sampleType.type === type && s.nodes.length > 0, `type ${type}`);
+    assert.equal(s.sampleType.unit, unit);
+    assert.equal(s.rootTotal, total);
+  }
+  await checkDrawn(page, 'heap-inuse-space');
+  await page.close();
+});
+
+test('goroutine and mutex profiles', async () => {
+  const page = await openPage();
+  let s = await drop(page, ['datakit/goroutines.pprof']);
+  assert.equal(s.sampleType.type, 'goroutine');
+  assert.equal(s.rootTotal, 25);
+  await checkDrawn(page, 'goroutines', { minNodes: 3 });
+  await page.evaluate(() => window.pyrolens.command({ cmd: 'clear' }));
+  s = await drop(page, ['datakit/delta-mutex.pprof'],
+    (s) => s.profiles.length === 1 && s.profiles[0].name === 'delta-mutex.pprof' && s.nodes.length > 0);
+  assert.equal(typeTotal(s, 0, 'contentions'), 570);
+  assert.equal(typeTotal(s, 0, 'delay'), 1603409);
+  await command(page, { cmd: 'setSampleType', sampleType: 'contentions' });
+  s = await until(page, (s) => s.sampleType.type === 'contentions', 'contentions');
+  assert.equal(s.rootTotal, 570);
+  await page.close();
+});
+
+test('bad files give a clear message and the page keeps working', async () => {
+  const page = await openPage();
+  await lib.dropUrls(page, [corpus('speedscope/speedscope/invalid/incomplete-trace.json')]);
+  let s = await until(page, (s) => s.errors.length > 0, 'error for an unreadable file');
+  assert.match(s.errors.join('\n'), /incomplete-trace\.json/);
+  // A pprof cut in half: the message names the format and the offset.
+  await page.evaluate(async (u) => {
+    const b = new Uint8Array(await (await fetch(u)).arrayBuffer());
+    const dt = new DataTransfer();
+    dt.items.add(new File([b.subarray(0, b.length >> 1)], 'truncated.pprof'));
+    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, corpus('datakit/cpu.pprof'));
+  s = await until(page, (s) => s.errors.some((e) => /truncated\.pprof/.test(e)), 'truncated error');
+  const msg = s.errors.find((e) => /truncated\.pprof/.test(e));
+  assert.match(msg, /pprof|offset|truncated/i);
+  await page.screenshot({ path: path.join(SHOTS, 'bad-file.png') });
+  assert.equal(s.profiles.length, 0);
+  s = await drop(page, ['datakit/cpu.pprof']);
+  assert.equal(s.rootTotal, 6070000000);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('a file above the size limit gets a clear message', async () => {
+  const page = await openPage('?maxFileBytes=1000');
+  await lib.dropUrls(page, [corpus('datakit/cpu.pprof')]);
+  await page.waitForFunction(() => /too large/.test(document.getElementById('msg').textContent));
+  const ev = await page.evaluate(() => window.pyrolens.events.filter((e) => e.event === 'error'));
+  assert.match(ev[0].message, /cpu\.pprof: file too large for the browser viewer/);
+  await page.close();
+});
+
+test('two files dropped at once: diff, merge and sandwich', async () => {
+  const page = await openPage();
+  let s = await drop(page, ['dd-trace-go/block.before.pprof', 'dd-trace-go/block.after.pprof'],
+    (s) => s.profiles.length === 2 && s.nodes.length > 0);
+  assert.equal(typeTotal(s, 0, 'contentions'), 4);
+  assert.equal(typeTotal(s, 1, 'contentions'), 5);
+  let r = await command(page, { cmd: 'diff', base: 0, comparison: 1 });
+  assert.equal(r.ok, true, JSON.stringify(r));
+  await command(page, { cmd: 'setSampleType', sampleType: 'delay' });
+  s = await until(page, (s) => s.mode === 'diff' && s.diff && s.sampleType.type === 'delay' &&
+    s.nodes.length > 0, 'diff mode');
+  assert.equal(s.diff.baseTotal, 3336989);
+  assert.equal(s.diff.comparisonTotal, 3340939);
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: path.join(SHOTS, 'diff-block.png') });
+
+  r = await command(page, { cmd: 'merge' });
+  assert.equal(r.ok, true);
+  s = await until(page, (s) => s.mode === 'merge' && s.nodes.length > 0, 'merge mode');
+  assert.equal(s.rootTotal, 3336989 + 3340939);
+
+  const fn = s.top[0].name;
+  await command(page, { cmd: 'select', name: fn });
+  await command(page, { cmd: 'setView', view: 'sandwich' });
+  s = await until(page, (s) => s.view === 'sandwich' && s.sandwich && s.sandwich.function === fn,
+    'sandwich view');
+  assert.ok(s.sandwich.callerNames.length > 0, JSON.stringify(s.sandwich));
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: path.join(SHOTS, 'sandwich.png') });
+
+  // Two heap profiles of different programs: most nodes exist on one side only, so the diff
+  // colours them as grown or shrunk.
+  await command(page, { cmd: 'clear' });
+  await command(page, { cmd: 'setView', view: 'flame' });
+  s = await drop(page, ['dd-trace-go/heap.after.pprof', 'datakit/delta-heap.pprof'],
+    (s) => s.profiles.length === 2 && s.nodes.length > 0);
+  await command(page, { cmd: 'diff', base: 0, comparison: 1 });
+  await command(page, { cmd: 'setSampleType', sampleType: 'alloc_space' });
+  s = await until(page, (s) => s.mode === 'diff' && s.sampleType.type === 'alloc_space' &&
+    s.nodes.length > 0, 'heap diff');
+  assert.equal(s.diff.baseTotal, typeTotal(s, 0, 'alloc_space'));
+  assert.equal(s.diff.comparisonTotal, typeTotal(s, 1, 'alloc_space'));
+  await checkDrawn(page, 'diff-heap', { hue: 'diff', minNodes: 3 });
+  await page.close();
+});
+
+test('?url= and #profileURL= load a profile', async () => {
+  let page = await openPage(`?url=${encodeURIComponent(corpus('datakit/goroutines.pprof'))}`);
+  let s = await until(page, (s) => s.nodes.length > 0, '?url=');
+  assert.equal(s.rootTotal, 25);
+  await page.close();
+  page = await openPage(`#profileURL=${encodeURIComponent(corpus('datakit/cpu.pprof'))}`);
+  s = await until(page, (s) => s.nodes.length > 0, '#profileURL=');
+  assert.equal(s.rootTotal, 6070000000);
+  await page.close();
+});
+
+test('embed mode in a cross-origin iframe, driven by postMessage', async () => {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+  const viewer = `${srv.origin}/index.html`;
+  await page.goto(`${srv2.origin}/embed-host.html?viewer=${encodeURIComponent(viewer)}`);
+  assert.notEqual(new URL(srv2.origin).origin, new URL(srv.origin).origin);
+  await page.evaluate(() => window.host.ready);
+  const frame = page.frames().find((f) => f.url().startsWith(srv.origin));
+  assert.ok(frame, 'viewer frame');
+  assert.equal(await frame.locator('#bar').isVisible(), false, 'chrome hidden in embed mode');
+
+  // Bytes from the host page (its own origin), sent with postMessage.
+  const res = await page.evaluate(async (u) => {
+    const bytes = await (await fetch(u)).arrayBuffer();
+    return window.host.send({ type: 'pyrolens.load', name: 'heap.pprof', bytes }, [bytes]);
+  }, `${srv2.origin}/corpus/datakit/delta-heap.pprof`);
+  assert.equal(res.ok, true, JSON.stringify(res));
+  const send = (m) => page.evaluate((m) => window.host.send(m), m);
+  assert.equal((await send({ type: 'pyrolens.setTheme', theme: 'light' })).ok, true);
+  assert.equal((await send({ type: 'pyrolens.setSampleType', sampleType: 'alloc_space' })).ok, true);
+  assert.equal((await send({ type: 'pyrolens.setSearch', query: 'json' })).ok, true);
+  await page.waitForTimeout(200);
+  let r = await send({ type: 'pyrolens.getState' });
+  assert.equal(r.ok, true);
+  assert.equal(r.state.theme, 'light');
+  assert.equal(r.state.sampleType.type, 'alloc_space');
+  assert.equal(r.state.rootTotal, 16699978);
+  assert.equal(r.state.search.query, 'json');
+  assert.ok(r.state.nodes.length > 0);
+
+  // A click inside the iframe reaches the host as a selection event.
+  const box = await page.locator('#viewer').boundingBox();
+  const n = r.state.nodes.filter((n) => n.w > 30 && n.y > 0).sort((a, b) => b.y - a.y)[1] ||
+    r.state.nodes[0];
+  await page.mouse.click(box.x + 1 + n.x + n.w / 2, box.y + 1 + n.y + n.h / 2);
+  await page.waitForFunction(() => window.host.received.some(
+    (m) => m.type === 'pyrolens.event' && m.event.event === 'select'));
+  const sel = await page.evaluate(() => window.host.received.filter(
+    (m) => m.type === 'pyrolens.event' && m.event.event === 'select').at(-1).event);
+  assert.equal(sel.name, n.name);
+
+  // URL loading through the bridge, and an unknown message type answered with an error.
+  r = await send({ type: 'pyrolens.loadUrl', url: `${srv.origin}/corpus/datakit/goroutines.pprof` });
+  assert.equal(r.ok, true, JSON.stringify(r));
+  r = await send({ type: 'pyrolens.nonsense' });
+  assert.equal(r.ok, false);
+  r = await send({ type: 'pyrolens.getState' });
+  assert.equal(r.state.profiles.length, 2);
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: path.join(SHOTS, 'embed.png') });
+  await page.close();
+});
+
+test('a third origin cannot drive an embedded viewer pinned to its host', async () => {
+  const page = await browser.newPage();
+  // The viewer is told only srv2's origin may talk to it; this page is on srv's origin.
+  await page.goto(`${srv.origin}/embed-host.html?viewer=${encodeURIComponent(`${srv2.origin}/index.html`)}`);
+  await page.evaluate(() => window.host.ready);
+  const frame = page.frames().find((f) => f.url().startsWith(srv2.origin));
+  await frame.evaluate(() => window.pyrolens.ready);
+  await page.evaluate(() => {
+    const f = document.getElementById('viewer');
+    const u = new URL(f.src);
+    u.searchParams.set('origin', 'http://example.invalid');
+    f.src = u.href;
+  });
+  await page.waitForTimeout(1500);
+  const frame2 = page.frames().find((f) => f.url().includes('example.invalid'));
+  await frame2.evaluate(() => window.pyrolens.ready);
+  await page.evaluate(() => document.getElementById('viewer').contentWindow.postMessage(
+    { type: 'pyrolens.setSearch', query: 'evil', id: 99 }, '*'));
+  await page.waitForTimeout(300);
+  const s = await frame2.evaluate(() => window.pyrolens.state());
+  assert.equal(s.search.query, '');
+  await page.close();
+});

@@ -1,0 +1,532 @@
+// The frame: toolbar, filters, breadcrumb, top table, sandwich, overlays and keys.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "json.h"
+#include "pyrolens/units.h"
+#include "viewer_impl.h"
+
+namespace pyrolens::ui {
+namespace {
+
+constexpr ImGuiWindowFlags kRootFlags =
+    ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
+    ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
+
+const char* const kFilterLabels[] = {"focus", "ignore", "hide", "show", "tagfocus", "tagignore"};
+const char* const kFilterHints[] = {"keep stacks through (regexp)", "drop stacks through (regexp)",
+                                    "remove frames (regexp)",       "keep only frames (regexp)",
+                                    "label: key=regexp or range",   "drop labels: key=regexp"};
+
+struct Shortcut {
+  const char* keys;
+  const char* what;
+};
+const Shortcut kShortcuts[] = {
+    {"click", "zoom into a node (and select its function)"},
+    {"double-click, Esc", "reset zoom"},
+    {"Backspace", "zoom out one level"},
+    {"/", "search"},
+    {"f / i", "flame graph (root at bottom) / icicle (root at top)"},
+    {"t", "top table"},
+    {"s", "sandwich of the selected function"},
+    {"d", "diff (two or more profiles)"},
+    {"b", "show or hide the table beside the graph"},
+    {"r", "invert (bottom-up)"},
+    {"c", "collapse recursion"},
+    {"l", "light / dark theme"},
+    {"+ / -", "UI scale"},
+    {"?", "this help"},
+};
+
+}  // namespace
+
+void Viewer_Impl::ApplyStyle() {
+  style_dirty = false;
+  ImGuiStyle s;
+  if (dark) {
+    ImGui::StyleColorsDark(&s);
+  } else {
+    ImGui::StyleColorsLight(&s);
+  }
+  s.WindowRounding = 0;
+  s.ChildRounding = 0;
+  s.FrameRounding = 2;
+  s.WindowBorderSize = 0;
+  s.ScaleAllSizes(scale);
+  ImGui::GetStyle() = s;
+  ImGui::GetIO().FontGlobalScale = font_scale;
+}
+
+void Viewer_Impl::HandleKeys() {
+  ImGuiIO& io = ImGui::GetIO();
+  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
+    if (show_help) {
+      show_help = false;
+    } else if (!io.WantTextInput) {
+      ResetZoom();
+    }
+  }
+  if (io.WantTextInput) return;
+  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Backspace)) && main.valid() &&
+      main_panel.zoom != 0) {
+    ZoomTo(main.shape->parent[main_panel.zoom]);
+  }
+  for (int i = 0; i < io.InputQueueCharacters.Size; ++i) {
+    switch (io.InputQueueCharacters[i]) {
+      case 'f':
+        (void)RunCommand("{\"cmd\":\"setView\",\"view\":\"flame\"}");
+        break;
+      case 'i':
+        (void)RunCommand("{\"cmd\":\"setView\",\"view\":\"icicle\"}");
+        break;
+      case 't':
+        (void)RunCommand("{\"cmd\":\"setView\",\"view\":\"top\"}");
+        break;
+      case 's':
+        (void)RunCommand("{\"cmd\":\"setView\",\"view\":\"sandwich\"}");
+        break;
+      case 'd':
+        (void)RunCommand("{\"cmd\":\"setView\",\"view\":\"diff\"}");
+        break;
+      case 'b':
+        show_table = !show_table;
+        break;
+      case 'r':
+        (void)RunCommand("{\"cmd\":\"invert\"}");
+        break;
+      case 'c':
+        (void)RunCommand("{\"cmd\":\"collapseRecursion\"}");
+        break;
+      case 'l':
+        (void)RunCommand(dark ? "{\"cmd\":\"setTheme\",\"theme\":\"light\"}"
+                              : "{\"cmd\":\"setTheme\",\"theme\":\"dark\"}");
+        break;
+      case '+':
+      case '=':
+        scale = font_scale = std::min(4.f, scale + 0.25f);
+        style_dirty = true;
+        break;
+      case '-':
+        scale = font_scale = std::max(0.5f, scale - 0.25f);
+        style_dirty = true;
+        break;
+      case '?':
+        show_help = !show_help;
+        break;
+      case '/':
+        focus_search = true;
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+void Viewer_Impl::DrawToolbar() {
+  char buf[256];
+  // Profiles: one, merged, or base + comparison.
+  if (!profiles.empty()) {
+    const char* preview = source == SourceMode::kMerge  ? "merged"
+                          : source == SourceMode::kDiff ? "diff"
+                                                        : profiles[shown].label.c_str();
+    if (source == SourceMode::kMerge) {
+      snprintf(buf, sizeof(buf), "merged (%zu)", profiles.size());
+      preview = buf;
+    }
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 14);
+    if (ImGui::BeginCombo("##profile", preview)) {
+      for (size_t i = 0; i < profiles.size(); ++i) {
+        ImGui::PushID(static_cast<int>(i));
+        if (ImGui::Selectable(profiles[i].label.c_str(),
+                              source == SourceMode::kSingle && shown == static_cast<int>(i))) {
+          snprintf(buf, sizeof(buf), "{\"cmd\":\"show\",\"profile\":%zu}", i);
+          (void)RunCommand(buf);
+        }
+        ImGui::PopID();
+      }
+      if (profiles.size() >= 2) {
+        ImGui::Separator();
+        if (ImGui::Selectable("merge all", source == SourceMode::kMerge)) {
+          (void)RunCommand("{\"cmd\":\"merge\"}");
+        }
+        if (ImGui::Selectable("diff two...", source == SourceMode::kDiff)) {
+          (void)RunCommand("{\"cmd\":\"setView\",\"view\":\"diff\"}");
+        }
+      }
+      ImGui::EndCombo();
+    }
+    ImGui::SameLine();
+  }
+  // Sample type.
+  if (view_source != nullptr) {
+    const Profile& p = *view_source;
+    snprintf(buf, sizeof(buf), "%s (%s)", type_name.c_str(), type_unit.c_str());
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 13);
+    size_t chosen = kNone;
+    if (ImGui::BeginCombo("##sampletype", buf)) {
+      for (size_t i = 0; i < p.num_types(); ++i) {
+        snprintf(buf, sizeof(buf), "%s (%s)##%zu", p.str(p.sample_types[i].type).c_str(),
+                 p.str(p.sample_types[i].unit).c_str(), i);
+        if (ImGui::Selectable(buf, i == type_index)) chosen = i;
+      }
+      ImGui::EndCombo();
+    }
+    // Applied after the loop: the rebuild replaces the profile `p` may refer to.
+    if (chosen != kNone) {
+      sample_type = p.str(p.sample_types[chosen].type);
+      EnsureDerived();
+    }
+    ImGui::SameLine();
+  }
+  // Views.
+  static const ViewMode kModes[] = {ViewMode::kFlame, ViewMode::kIcicle, ViewMode::kTop,
+                                    ViewMode::kSandwich, ViewMode::kDiff};
+  static const char* const kLabels[] = {"Flame", "Icicle", "Top", "Sandwich", "Diff"};
+  for (int i = 0; i < 5; ++i) {
+    if (kModes[i] == ViewMode::kDiff && profiles.size() < 2) continue;
+    if (ImGui::RadioButton(kLabels[i], view == kModes[i])) {
+      snprintf(buf, sizeof(buf), "{\"cmd\":\"setView\",\"view\":\"%s\"}", ViewModeName(kModes[i]));
+      Status s = RunCommand(buf);
+      if (!s.ok()) ShowError(s.message());
+    }
+    ImGui::SameLine();
+  }
+  // Search.
+  if (focus_search) {
+    ImGui::SetKeyboardFocusHere();
+    focus_search = false;
+  }
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 14);
+  if (ImGui::InputTextWithHint("##search", "search (/)", search_buf, sizeof(search_buf))) {
+    search = search_buf;
+    EnsureDerived();
+  }
+  ImGui::SameLine();
+  if (ImGui::Checkbox("regex", &search_regex)) EnsureDerived();
+  if (!search.empty()) {
+    ImGui::SameLine();
+    if (!search_error.empty()) {
+      ImGui::TextColored(ImVec4(1, 0.35f, 0.35f, 1), "bad regexp");
+    } else if (main.valid()) {
+      int64_t root = main.diff ? main.diff->right_total[0] : (*main.total)[0];
+      ImGui::Text("%.2f%% matched", root ? 100.0 * matched_total / root : 0.0);
+    }
+  }
+  ImGui::SameLine();
+  if (ImGui::SmallButton(dark ? "light" : "dark")) {
+    (void)RunCommand(dark ? "{\"cmd\":\"setTheme\",\"theme\":\"light\"}"
+                          : "{\"cmd\":\"setTheme\",\"theme\":\"dark\"}");
+  }
+  ImGui::SameLine();
+  if (ImGui::SmallButton("?")) show_help = !show_help;
+  if (view == ViewMode::kDiff && source == SourceMode::kDiff && profiles.size() >= 2) {
+    ImGui::TextUnformatted("base");
+    ImGui::SameLine();
+    for (int side = 0; side < 2; ++side) {
+      int* which = side ? &comparison : &base;
+      ImGui::PushID(side);
+      ImGui::SetNextItemWidth(ImGui::GetFontSize() * 14);
+      if (ImGui::BeginCombo("##side", profiles[*which].label.c_str())) {
+        for (size_t i = 0; i < profiles.size(); ++i) {
+          ImGui::PushID(static_cast<int>(i));
+          if (ImGui::Selectable(profiles[i].label.c_str(), *which == static_cast<int>(i))) {
+            *which = static_cast<int>(i);
+            EnsureDerived();
+          }
+          ImGui::PopID();
+        }
+        ImGui::EndCombo();
+      }
+      ImGui::PopID();
+      ImGui::SameLine();
+      if (side == 0) {
+        ImGui::TextUnformatted("vs comparison");
+        ImGui::SameLine();
+      }
+    }
+    ImGui::Checkbox("colour-blind palette", &colorblind);
+    ImGui::SameLine();
+    ImGui::TextColored(colorblind ? ImVec4(0.9f, 0.47f, 0, 1) : ImVec4(0.85f, 0.16f, 0.16f, 1),
+                       "bigger");
+    ImGui::SameLine();
+    ImGui::TextColored(colorblind ? ImVec4(0.12f, 0.43f, 0.86f, 1) : ImVec4(0.16f, 0.67f, 0.24f, 1),
+                       "smaller");
+  }
+}
+
+void Viewer_Impl::DrawFilters() {
+  if (!ImGui::CollapsingHeader("Filters and options")) return;
+  const float w = ImGui::GetFontSize() * 12;
+  for (int i = 0; i < 6; ++i) {
+    ImGui::PushID(i);
+    ImGui::SetNextItemWidth(w);
+    if (ImGui::InputTextWithHint(kFilterLabels[i], kFilterHints[i], filter_bufs[i],
+                                 sizeof(filter_bufs[i]), ImGuiInputTextFlags_EnterReturnsTrue)) {
+      SetFilterField(i, filter_bufs[i]);
+      EnsureDerived();
+    }
+    ImGui::PopID();
+    if (i % 3 != 2) ImGui::SameLine();
+  }
+  if (!filter_error.empty())
+    ImGui::TextColored(ImVec4(1, 0.35f, 0.35f, 1), "%s", filter_error.c_str());
+  if (ImGui::Checkbox("invert (bottom-up)", &invert)) EnsureDerived();
+  ImGui::SameLine();
+  if (ImGui::Checkbox("collapse recursion", &collapse)) EnsureDerived();
+  ImGui::SameLine();
+  ImGui::Checkbox("table", &show_table);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
+  float s = scale;
+  if (ImGui::SliderFloat("scale", &s, 0.5f, 4.f, "%.2f", ImGuiSliderFlags_AlwaysClamp)) {
+    scale = font_scale = s;
+    style_dirty = true;
+  }
+  ImGui::SameLine();
+  if (ImGui::SmallButton("export pprof")) (void)Export("pprof");
+  ImGui::SameLine();
+  if (ImGui::SmallButton("export folded")) (void)Export("folded");
+  ImGui::SameLine();
+  if (ImGui::SmallButton("export PNG")) (void)Export("png");
+}
+
+void Viewer_Impl::DrawBreadcrumb() {
+  if (!main.valid()) return;
+  const TreeShape& t = *main.shape;
+  uint32_t chain[64];
+  int n = 0;
+  for (uint32_t a = main_panel.zoom; a != kNone && n < 64; a = t.parent[a]) chain[n++] = a;
+  for (int i = n - 1; i >= 0; --i) {
+    ImGui::PushID(static_cast<int>(chain[i]));
+    if (ImGui::SmallButton(t.node_name(chain[i]).c_str())) ZoomTo(chain[i]);
+    ImGui::PopID();
+    if (i > 0) {
+      ImGui::SameLine(0, 2);
+      ImGui::TextDisabled(">");
+      ImGui::SameLine(0, 2);
+    }
+  }
+  if (n == 0) ImGui::NewLine();
+}
+
+void Viewer_Impl::DrawTopTable(ImVec2 size) {
+  const CallTree& tt = table_tree ? *table_tree : tree;
+  ImGui::BeginChild("##toppanel", size);
+  ImGui::SetNextItemWidth(-1);
+  if (ImGui::InputTextWithHint("##topfilter", "filter functions", top.filter, sizeof(top.filter))) {
+    top.order_dirty = true;
+  }
+  const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg |
+                                ImGuiTableFlags_ScrollY | ImGuiTableFlags_Sortable |
+                                ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
+  if (ImGui::BeginTable("##top", 5, flags)) {
+    ImGui::TableSetupScrollFreeze(0, 1);
+    ImGui::TableSetupColumn(
+        "Self", ImGuiTableColumnFlags_DefaultSort | ImGuiTableColumnFlags_PreferSortDescending, 0,
+        1);
+    ImGui::TableSetupColumn("Self %", ImGuiTableColumnFlags_NoSort, 0, 3);
+    ImGui::TableSetupColumn("Total", ImGuiTableColumnFlags_PreferSortDescending, 0, 2);
+    ImGui::TableSetupColumn("Total %", ImGuiTableColumnFlags_NoSort, 0, 4);
+    ImGui::TableSetupColumn("Function", ImGuiTableColumnFlags_WidthStretch, 0, 0);
+    ImGui::TableHeadersRow();
+    if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs()) {
+      if (specs->SpecsDirty && specs->SpecsCount > 0) {
+        top.sort_column = static_cast<int>(specs->Specs[0].ColumnUserID);
+        top.sort_descending = specs->Specs[0].SortDirection == ImGuiSortDirection_Descending;
+        top.order_dirty = true;
+      }
+      specs->SpecsDirty = false;
+    }
+    if (top.order_dirty || top.applied_filter != top.filter) {
+      top.order_dirty = false;
+      top.applied_filter = top.filter;
+      top.order.clear();
+      for (uint32_t i = 0; i < top.rows.size(); ++i) {
+        if (top.filter[0] == 0 ||
+            tt.names[top.rows[i].name].find(top.filter) != std::string::npos) {
+          top.order.push_back(i);
+        }
+      }
+      auto key = [&](uint32_t i) {
+        return top.sort_column == 1 ? top.rows[i].self : top.rows[i].total;
+      };
+      std::stable_sort(top.order.begin(), top.order.end(), [&](uint32_t a, uint32_t b) {
+        if (top.sort_column == 0) {
+          int c = tt.names[top.rows[a].name].compare(tt.names[top.rows[b].name]);
+          return top.sort_descending ? c > 0 : c < 0;
+        }
+        if (key(a) != key(b)) return top.sort_descending ? key(a) > key(b) : key(a) < key(b);
+        return tt.names[top.rows[a].name] < tt.names[top.rows[b].name];
+      });
+    }
+    const float row_h = ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2;
+    if (top.scroll_to_selection) {
+      top.scroll_to_selection = false;
+      for (size_t i = 0; i < top.order.size(); ++i) {
+        if (tt.names[top.rows[top.order[i]].name] == selected_name) {
+          ImGui::SetScrollY(std::max(0.f, row_h * i - ImGui::GetWindowHeight() * 0.4f));
+          break;
+        }
+      }
+    }
+    const int64_t root = tt.size() ? tt.total[0] : 0;
+    ImGuiListClipper clipper;
+    clipper.Begin(static_cast<int>(top.order.size()), row_h);
+    char pct[32];
+    while (clipper.Step()) {
+      for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+        const uint32_t r = top.order[i];
+        const FunctionRow& row = top.rows[r];
+        const std::string& name = tt.names[row.name];
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::PushID(i);
+        if (ImGui::Selectable(top.self_text[r].c_str(), name == selected_name,
+                              ImGuiSelectableFlags_SpanAllColumns)) {
+          Select(name, kNone);
+          std::string e = "{\"event\":\"select\",\"name\":";
+          AppendJsonString(&e, name);
+          e += ",\"self\":";
+          AppendJsonInt(&e, row.self);
+          e += ",\"total\":";
+          AppendJsonInt(&e, row.total);
+          e += '}';
+          Emit(e);
+        }
+        ImGui::PopID();
+        ImGui::TableNextColumn();
+        snprintf(pct, sizeof(pct), "%.2f%%", root ? 100.0 * row.self / root : 0.0);
+        ImGui::TextUnformatted(pct);
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(top.total_text[r].c_str());
+        ImGui::TableNextColumn();
+        snprintf(pct, sizeof(pct), "%.2f%%", root ? 100.0 * row.total / root : 0.0);
+        ImGui::TextUnformatted(pct);
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(name.c_str());
+      }
+    }
+    ImGui::EndTable();
+  }
+  ImGui::EndChild();
+}
+
+void Viewer_Impl::DrawSandwich(ImVec2 size) {
+  ImGui::BeginChild("##sandwich", size);
+  if (selected_name.empty()) {
+    ImGui::TextDisabled("Select a function in the table or the flame graph.");
+  } else {
+    ImGui::Text("callers of %s (above) and its callees (below)", selected_name.c_str());
+    ImVec2 avail = ImGui::GetContentRegionAvail();
+    float half = std::floor((avail.y - ImGui::GetStyle().ItemSpacing.y) * 0.5f);
+    DrawFlame("##callers", callers, &callers_panel, ImVec2(avail.x, half), false);
+    DrawFlame("##callees", callees, &callees_panel, ImVec2(avail.x, half), false);
+  }
+  ImGui::EndChild();
+}
+
+void Viewer_Impl::DrawEmpty() {
+  ImVec2 avail = ImGui::GetContentRegionAvail();
+  const char* msg = "Drop profiles here: pprof (raw, gzip, zstd) or folded stacks.";
+  ImVec2 ts = ImGui::CalcTextSize(msg);
+  ImGui::SetCursorPos(ImVec2(ImGui::GetCursorPosX() + std::max(0.f, (avail.x - ts.x) * 0.5f),
+                             ImGui::GetCursorPosY() + std::max(0.f, (avail.y - ts.y) * 0.4f)));
+  ImGui::TextDisabled("%s", msg);
+}
+
+void Viewer_Impl::DrawOverlays(float width, float height) {
+  if (show_help) {
+    ImGui::SetNextWindowPos(ImVec2(width * 0.5f, height * 0.5f), ImGuiCond_Always,
+                            ImVec2(0.5f, 0.5f));
+    ImGui::Begin("Keyboard shortcuts", &show_help,
+                 ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings |
+                     ImGuiWindowFlags_NoCollapse);
+    if (ImGui::BeginTable("##keys", 2)) {
+      for (const Shortcut& s : kShortcuts) {
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(s.keys);
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(s.what);
+      }
+      ImGui::EndTable();
+    }
+    ImGui::End();
+  }
+  if (loading) {
+    ImGui::SetNextWindowPos(ImVec2(width * 0.5f, height * 0.5f), ImGuiCond_Always,
+                            ImVec2(0.5f, 0.5f));
+    ImGui::SetNextWindowSize(ImVec2(std::min(width * 0.8f, ImGui::GetFontSize() * 30), 0));
+    ImGui::Begin("##loading", nullptr,
+                 ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings |
+                     ImGuiWindowFlags_AlwaysAutoResize);
+    ImGui::TextUnformatted(loading_message.empty() ? "loading" : loading_message.c_str());
+    float p = loading_progress;
+    if (p < 0) p = std::fmod(static_cast<float>(ImGui::GetTime()) * 0.5f, 1.f);
+    ImGui::ProgressBar(p, ImVec2(-1, 0), loading_progress < 0 ? "" : nullptr);
+    ImGui::End();
+  }
+}
+
+void Viewer_Impl::Frame(float width, float height) {
+  ++frames;
+  if (style_dirty) ApplyStyle();
+  last_width = width;
+  last_height = height;
+  ImGui::SetNextWindowPos(ImVec2(0, 0));
+  ImGui::SetNextWindowSize(ImVec2(width, height));
+  ImGui::Begin("##pyrolens", nullptr, kRootFlags);
+  HandleKeys();
+  DrawToolbar();
+  for (size_t i = 0; i < errors.size(); ++i) {
+    ImGui::PushID(static_cast<int>(i));
+    if (ImGui::SmallButton("x")) {
+      errors.erase(errors.begin() + i);
+      ImGui::PopID();
+      break;
+    }
+    ImGui::SameLine();
+    ImGui::TextColored(ImVec4(1, 0.35f, 0.35f, 1), "%s", errors[i].c_str());
+    ImGui::PopID();
+  }
+  if (profiles.empty()) {
+    drawn.clear();
+    DrawEmpty();
+  } else {
+    DrawFilters();
+    ImVec2 avail = ImGui::GetContentRegionAvail();
+    switch (view) {
+      case ViewMode::kTop:
+        drawn.clear();
+        DrawTopTable(avail);
+        break;
+      case ViewMode::kSandwich: {
+        drawn.clear();
+        float tw = std::floor(avail.x * 0.4f);
+        DrawTopTable(ImVec2(tw, avail.y));
+        ImGui::SameLine();
+        DrawSandwich(ImGui::GetContentRegionAvail());
+        break;
+      }
+      default: {
+        main_panel.root_at_bottom = view != ViewMode::kIcicle;
+        if (show_table && avail.x > 700) {
+          float tw = std::floor(avail.x * 0.33f);
+          DrawTopTable(ImVec2(tw, avail.y));
+          ImGui::SameLine();
+        }
+        ImGui::BeginGroup();
+        DrawBreadcrumb();
+        DrawFlame("##flame", main, &main_panel, ImGui::GetContentRegionAvail(), true);
+        ImGui::EndGroup();
+        break;
+      }
+    }
+  }
+  ImGui::End();
+  DrawOverlays(width, height);
+}
+
+}  // namespace pyrolens::ui

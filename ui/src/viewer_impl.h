@@ -1,0 +1,191 @@
+// [Internal] The viewer's state and its panels. Split like Tracy's View: viewer.cc holds
+// the API, commands, derived-data builds and StateJson; flame.cc draws trees;
+// panels.cc draws the toolbar, the top table, the sandwich and the overlays.
+#ifndef PYROLENS_UI_SRC_VIEWER_IMPL_H_
+#define PYROLENS_UI_SRC_VIEWER_IMPL_H_
+
+#include <imgui.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pyrolens/call_tree.h"
+#include "pyrolens/filter.h"
+#include "pyrolens/profile.h"
+#include "pyrolens/views.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace pyrolens::ui {
+
+enum class ViewMode { kFlame, kIcicle, kTop, kSandwich, kDiff };
+enum class SourceMode { kSingle, kMerge, kDiff };
+
+const char* ViewModeName(ViewMode v);
+
+// Everything a tree panel reads: the shape and per-node values (for diffs the sums of
+// both sides), per-name colours and search matches.
+struct TreeData {
+  const TreeShape* shape = nullptr;
+  const std::vector<int64_t>* x = nullptr;
+  const std::vector<int64_t>* total = nullptr;
+  const std::vector<int64_t>* self = nullptr;
+  const DiffTree* diff = nullptr;  // set for diff trees: colours by change
+  int64_t base_root = 0, comparison_root = 0;
+  std::vector<ImU32> name_color;            // per name id
+  std::vector<uint8_t> name_match;          // per name id: matches the search
+  std::vector<int64_t> level_x, level_end;  // per level_nodes position: x and x + total
+  bool valid() const { return shape != nullptr && shape->size() > 0; }
+};
+
+// A panel's view state: zoom node, scroll, orientation.
+struct FlamePanel {
+  uint32_t zoom = 0;
+  bool root_at_bottom = true;
+  int scroll_to_root = 2;  // frames left to re-scroll so the root row is visible
+  uint32_t hovered = kNone;
+};
+
+// A node drawn in the last frame of the main panel (pixels, window coordinates).
+struct DrawnNode {
+  uint32_t id;
+  float x, y, w, h;
+};
+
+struct TopTable {
+  std::vector<FunctionRow> rows;  // from core, name ids of the table tree
+  std::vector<std::string> self_text, total_text;
+  std::vector<uint32_t> order;  // indexes into rows: sorted and filtered
+  int sort_column = 1;          // 0 name, 1 self, 2 total
+  bool sort_descending = true;
+  bool order_dirty = true;
+  char filter[256] = "";
+  std::string applied_filter;
+  bool scroll_to_selection = false;
+};
+
+struct Viewer_Impl {
+  struct Loaded {
+    std::string name;
+    Profile profile;
+    std::string label;  // the name without its directories, for menus
+  };
+
+  // ---- inputs
+  std::vector<Loaded> profiles;
+  uint64_t profiles_version = 0;
+  SourceMode source = SourceMode::kSingle;
+  int shown = 0, base = 0, comparison = 1;
+  std::string sample_type;  // by name, so it survives switching profiles; "" = default
+  FilterOptions filters;
+  bool invert = false, collapse = false;
+  ViewMode view = ViewMode::kFlame;
+  bool dark = true, colorblind = false, show_table = true, show_help = false;
+  float scale = 1, font_scale = 1;
+  std::string search;
+  bool search_regex = false;
+  std::vector<std::string> errors;
+  bool loading = false;
+  std::string loading_message;
+  float loading_progress = -1;
+  std::function<void(const std::string&)> on_event;
+  std::function<void(const std::string&, std::string_view)> on_export;
+
+  // ---- derived data, rebuilt when its key changes
+  struct TreeKey {
+    uint64_t profiles_version = ~0ull;
+    SourceMode source = SourceMode::kSingle;
+    int shown = -1, base = -1, comparison = -1;
+    std::string sample_type;
+    std::string filters;  // all six joined
+    bool invert = false, collapse = false;
+    bool operator==(const TreeKey& o) const;
+  };
+  TreeKey built_key;
+  Profile view_profile;  // the shown profile after filters and collapse (top, sandwich, export)
+  const Profile* view_source = nullptr;  // view_profile, or the loaded profile when unfiltered
+  size_t type_index = 0;
+  std::string type_name, type_unit;
+  CallTree tree;                       // what the main panel draws (inverted when asked)
+  std::optional<CallTree> table_tree;  // the not-inverted tree, only when inverted
+  DiffTree diff;
+  std::vector<int64_t> diff_x, diff_total, diff_self;
+  CallTree diff_base_tree, diff_comparison_tree;
+  TreeData main;
+  TopTable top;
+  std::string filter_error;  // bad filter regexp, shown beside the filters
+
+  // search, rebuilt when (query, regex, tree) change
+  std::string built_search;
+  bool built_search_regex = false;
+  uint64_t search_tree_version = ~0ull;
+  uint64_t tree_version = 0;
+  std::unique_ptr<re2::RE2> search_re;
+  std::string search_error;
+  int64_t matched_total = 0;
+
+  // selection: a function (by name) and the node clicked, in the main tree
+  std::string selected_name;
+  uint32_t selected_node = kNone;
+  uint32_t selected_name_id = kNone;  // in main.shape->names
+
+  // sandwich halves for selected_name, rebuilt on change
+  std::string sandwich_built_for;
+  uint64_t sandwich_tree_version = ~0ull;
+  CallTree callers_tree, callees_tree;
+  TreeData callers, callees;
+
+  // panels and per-frame scratch (capacity kept: idle frames do not allocate)
+  FlamePanel main_panel, callers_panel, callees_panel;
+  std::vector<DrawnNode> drawn;
+  uint32_t tooltip_node = kNone;  // the tooltip texts below describe this node
+  const TreeData* tooltip_tree = nullptr;
+  std::string tooltip_source, tooltip_values;
+  char search_buf[256] = "";
+  char filter_bufs[6][256] = {};
+  bool style_dirty = true;
+  bool focus_search = false;
+  uint64_t frames = 0;
+  float last_width = 0, last_height = 0;
+
+  // viewer.cc
+  Status Open(std::string name, std::string_view bytes);
+  Status RunCommand(const std::string_view json);
+  std::string State() const;
+  void Emit(const std::string& json) const;
+  void ShowError(const std::string& message);
+  void EnsureDerived();
+  Status RebuildTrees();
+  void RebuildSearch();
+  void RebuildSandwich();
+  void RebuildColors(TreeData* data);
+  void Select(const std::string& name, uint32_t node);
+  void ZoomTo(uint32_t node);
+  void ResetZoom();
+  Status Export(const std::string& format);
+  void SetFilterField(int i, std::string value);
+
+  // frame
+  void Frame(float width, float height);
+  void ApplyStyle();
+  void HandleKeys();
+  void DrawToolbar();
+  void DrawFilters();
+  void DrawBreadcrumb();
+  void DrawTopTable(ImVec2 size);
+  void DrawSandwich(ImVec2 size);
+  void DrawOverlays(float width, float height);
+  void DrawEmpty();
+  // Draws `data` into a child region of `size`; records drawn nodes when `record`.
+  void DrawFlame(const char* id, const TreeData& data, FlamePanel* panel, ImVec2 size, bool record);
+  void DrawTooltip(const TreeData& data, uint32_t node, uint32_t zoom);
+};
+
+}  // namespace pyrolens::ui
+
+#endif  // PYROLENS_UI_SRC_VIEWER_IMPL_H_

@@ -1,0 +1,216 @@
+// The browser host: one GLFW window on the page's <canvas id="canvas"> (WebGL2 through
+// Emscripten's GLFW), Dear ImGui's GLFW + OpenGL3 backends, and one pyrolens::ui::Viewer
+// drawn every animation frame.
+//
+// JavaScript (web/app.js) owns all I/O: it reads dropped or picked files, fetches URLs
+// and receives postMessage calls, copies bytes into the wasm heap with pyro_alloc and
+// calls the exported functions below. Every export returns plain data (a JSON string or a
+// pointer); nothing throws across the boundary (core and ui report through Status, and
+// the module is built without C++ exception support, so a throw would be a trap that the
+// page reports, never a half-unwound viewer).
+#include <GLES3/gl3.h>
+#include <GLFW/glfw3.h>
+#include <emscripten/emscripten.h>
+#include <emscripten/html5.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "imgui.h"
+#include "imgui_impl_glfw.h"
+#include "imgui_impl_opengl3.h"
+#include "pyrolens/ui/viewer.h"
+
+namespace {
+
+GLFWwindow* g_window = nullptr;
+pyrolens::ui::Viewer* g_viewer = nullptr;
+std::string g_out;  // the string most recently returned to JavaScript (valid until the next call)
+double g_scale = 1.0;  // devicePixelRatio applied to the viewer (setScale)
+bool g_png_requested = false;
+constexpr int kFrameRing = 128;
+double g_frame_ms[kFrameRing];  // CPU time of the last frames (viewer + ImGui + GL submission)
+int g_frames = 0;
+
+// {"ok":true} or {"ok":false,"error":"..."} with the message JSON-escaped.
+const char* StatusJson(const pyrolens::Status& s) {
+  if (s.ok()) {
+    g_out = "{\"ok\":true}";
+    return g_out.c_str();
+  }
+  g_out = "{\"ok\":false,\"error\":\"";
+  for (unsigned char c : s.message()) {
+    if (c == '"' || c == '\\') {
+      g_out += '\\';
+      g_out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      snprintf(buf, sizeof buf, "\\u%04x", c);
+      g_out += buf;
+    } else {
+      g_out += static_cast<char>(c);
+    }
+  }
+  g_out += "\"}";
+  return g_out.c_str();
+}
+
+// Matches the canvas' backing store to its CSS size times devicePixelRatio, so text is
+// drawn at device resolution; ImGui then works in device pixels and the viewer is told the
+// scale (fonts and paddings grow with it).
+void SyncCanvasSize() {
+  double css_w = 0, css_h = 0;
+  emscripten_get_element_css_size("#canvas", &css_w, &css_h);
+  double dpr = emscripten_get_device_pixel_ratio();
+  int w = static_cast<int>(css_w * dpr + 0.5), h = static_cast<int>(css_h * dpr + 0.5);
+  if (w < 1 || h < 1) return;
+  int cur_w = 0, cur_h = 0;
+  glfwGetWindowSize(g_window, &cur_w, &cur_h);
+  if (cur_w != w || cur_h != h) glfwSetWindowSize(g_window, w, h);
+  if (dpr != g_scale && dpr >= 0.5 && dpr <= 4) {
+    g_scale = dpr;
+    std::string cmd = "{\"cmd\":\"setScale\",\"scale\":" + std::to_string(dpr) + "}";
+    (void)g_viewer->Command(cmd);
+  }
+}
+
+void MainLoopStep() {
+  const double t0 = emscripten_get_now();
+  SyncCanvasSize();
+  glfwPollEvents();
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  ImGui::NewFrame();
+  ImGuiIO& io = ImGui::GetIO();
+  g_viewer->Frame(io.DisplaySize.x, io.DisplaySize.y);
+  ImGui::Render();
+  int fb_w = 0, fb_h = 0;
+  glfwGetFramebufferSize(g_window, &fb_w, &fb_h);
+  glViewport(0, 0, fb_w, fb_h);
+  glClearColor(0.5f, 0.5f, 0.5f, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  g_frame_ms[g_frames++ % kFrameRing] = emscripten_get_now() - t0;
+  if (g_png_requested) {
+    // Read the drawing buffer in the same task that drew it (it is not preserved after).
+    g_png_requested = false;
+    EM_ASM({
+      if (Module.onPng)
+        Module.canvas.toBlob(
+            function(b) { Module.onPng(b); }, 'image/png');
+    });
+  }
+  EM_ASM({
+    if (Module.onFrame) Module.onFrame();
+  });
+}
+
+}  // namespace
+
+extern "C" {
+
+// Allocates `size` bytes in the wasm heap for a profile; 0 when memory cannot grow that far
+// (the page then says the file is too large). The caller passes the pointer to pyro_open.
+EMSCRIPTEN_KEEPALIVE void* pyro_alloc(size_t size) { return malloc(size ? size : 1); }
+EMSCRIPTEN_KEEPALIVE void pyro_free(void* p) { free(p); }
+
+// Opens the profile held in bytes [data, data+size) (freed here) and labels it `name`.
+// Returns a status JSON string.
+EMSCRIPTEN_KEEPALIVE const char* pyro_open(const char* name, void* data, size_t size) {
+  pyrolens::Status s = g_viewer->Open(name, std::string_view(static_cast<const char*>(data), size));
+  free(data);
+  return StatusJson(s);
+}
+
+// Runs one viewer command (see Viewer::Command); returns a status JSON string.
+EMSCRIPTEN_KEEPALIVE const char* pyro_command(const char* json) {
+  return StatusJson(g_viewer->Command(json));
+}
+
+// The viewer's state (Viewer::StateJson).
+EMSCRIPTEN_KEEPALIVE const char* pyro_state() {
+  g_out = g_viewer->StateJson();
+  return g_out.c_str();
+}
+
+EMSCRIPTEN_KEEPALIVE void pyro_set_loading(const char* message, float progress) {
+  if (progress > 1.5f) {
+    g_viewer->ClearLoading();
+  } else {
+    g_viewer->SetLoading(message, progress);
+  }
+}
+
+EMSCRIPTEN_KEEPALIVE void pyro_clear() { g_viewer->Clear(); }
+
+// {"frames","avg","p95","max"} in ms over the frames since the last reset (at most the last
+// 128); `reset` starts a new window. For the benchmark's frame-time figure.
+EMSCRIPTEN_KEEPALIVE const char* pyro_frame_stats(int reset) {
+  int n = g_frames < kFrameRing ? g_frames : kFrameRing;
+  double v[kFrameRing], sum = 0;
+  for (int i = 0; i < n; ++i) sum += v[i] = g_frame_ms[i];
+  std::sort(v, v + n);
+  char buf[160];
+  snprintf(buf, sizeof buf, "{\"frames\":%d,\"avg\":%.3f,\"p95\":%.3f,\"max\":%.3f}", g_frames,
+           n ? sum / n : 0.0, n ? v[(n * 95) / 100 < n ? (n * 95) / 100 : n - 1] : 0.0,
+           n ? v[n - 1] : 0.0);
+  if (reset) g_frames = 0;
+  g_out = buf;
+  return g_out.c_str();
+}
+
+}  // extern "C"
+
+int main() {
+  if (!glfwInit()) {
+    EM_ASM({
+      if (Module.onFatal) Module.onFatal("GLFW could not start (no WebGL2?)");
+    });
+    return 1;
+  }
+  glfwWindowHint(GLFW_CLIENT_API, GLFW_OPENGL_ES_API);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  g_window = glfwCreateWindow(800, 600, "Pyrolens", nullptr, nullptr);
+  if (!g_window) {
+    EM_ASM({
+      if (Module.onFatal) Module.onFatal("this browser has no WebGL2");
+    });
+    return 1;
+  }
+  glfwMakeContextCurrent(g_window);
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;  // no file system; the page keeps no layout between visits
+  ImGui_ImplGlfw_InitForOpenGL(g_window, true);
+  ImGui_ImplOpenGL3_Init("#version 300 es");
+
+  static pyrolens::ui::Viewer viewer;
+  g_viewer = &viewer;
+  viewer.SetEventCallback([](const std::string& json) {
+    if (json.find("\"exportPng\"") != std::string::npos) g_png_requested = true;
+    EM_ASM(
+        {
+          if (Module.onViewerEvent) Module.onViewerEvent(UTF8ToString($0));
+        },
+        json.c_str());
+  });
+  viewer.SetExportCallback([](const std::string& file_name, std::string_view bytes) {
+    EM_ASM(
+        {
+          if (Module.onExport) Module.onExport(UTF8ToString($0), HEAPU8.slice($1, $1 + $2));
+        },
+        file_name.c_str(), bytes.data(), bytes.size());
+  });
+  EM_ASM({
+    if (Module.onReady) Module.onReady();
+  });
+  emscripten_set_main_loop(MainLoopStep, 0, false);
+  return 0;
+}

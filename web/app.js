@@ -1,0 +1,317 @@
+// Pyrolens page glue: loads the wasm viewer (pyrolens.js + pyrolens.wasm), feeds it bytes
+// from drag-and-drop, the file picker, ?url= / #profileURL= and postMessage, and exposes
+// window.pyrolens (the API tests and the embed bridge use).
+//
+// Embed mode (?embed=1) hides the page chrome and speaks this postMessage protocol with
+// its parent window (every message is an object with a string `type`):
+//   host -> viewer  {type:'pyrolens.load', name, bytes: ArrayBuffer|Uint8Array, id}
+//                   {type:'pyrolens.loadUrl', url, id}
+//                   {type:'pyrolens.command', command: {cmd: ...}, id}   (Viewer::Command)
+//                   {type:'pyrolens.setTheme', theme:'dark'|'light', id}
+//                   {type:'pyrolens.setSampleType', sampleType:'alloc_space'|3, id}
+//                   {type:'pyrolens.setSearch', query, regex, id}
+//                   {type:'pyrolens.getState', id}
+//                   {type:'pyrolens.clear', id}
+//   viewer -> host  {type:'pyrolens.ready'}
+//                   {type:'pyrolens.result', id, ok, error?, state?}  (one per request)
+//                   {type:'pyrolens.event', event: {event:'select'|'zoom'|'error'|'loaded'...}}
+// With ?origin=https://host.example only that origin may talk to the viewer and replies go
+// only to it; without it, messages are accepted from the parent window of any origin.
+(function () {
+  'use strict';
+  const params = new URLSearchParams(location.search);
+  const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const embed = params.get('embed') === '1';
+  const allowedOrigin = params.get('origin');
+  if (embed) document.documentElement.classList.add('embed');
+
+  // Files above this are refused up front: wasm32 memory ends at 4 GiB and the decoded
+  // profile and its trees need several times the file's size.
+  // ?maxFileBytes= lowers it (tests of the message).
+  const MAX_FILE_BYTES = Math.min(768 * 1024 * 1024, Number(params.get('maxFileBytes')) || Infinity);
+
+  const msg = document.getElementById('msg');
+  const fatalBox = document.getElementById('fatal');
+  const dropBox = document.getElementById('drop');
+  const canvas = document.getElementById('canvas');
+
+  let M = null;  // the Emscripten module once ready
+  let dead = false;
+  let readyResolve;
+  const ready = new Promise((r) => { readyResolve = r; });
+  const events = [];
+  const listeners = [];
+  let frameWaiters = [];
+  let frames = 0;
+  let pendingFirstDraw = null;
+  const timings = {};
+
+  function say(text) { if (msg) msg.textContent = text || ''; }
+  function fatal(text) {
+    dead = true;
+    fatalBox.textContent = text + '\n\nReload the page to continue.';
+    fatalBox.hidden = false;
+    events.push({ event: 'fatal', message: text });
+    toHost({ type: 'pyrolens.event', event: { event: 'fatal', message: text } });
+  }
+  function nextFrame() { return new Promise((r) => frameWaiters.push(r)); }
+
+  function call(name, ret, types, args) {
+    if (dead || !M) throw new Error('viewer is not running');
+    return M.ccall(name, ret, types, args);
+  }
+  function statusOf(ptr) { return JSON.parse(M.UTF8ToString(ptr)); }
+
+  // ---- Loading. One profile at a time, in order; each shows the viewer's progress bar
+  // for a frame before the (synchronous) decode so the page never looks stuck.
+  let queue = Promise.resolve();
+  function enqueue(fn) {
+    const p = queue.then(fn, fn);
+    queue = p.catch(() => {});
+    return p;
+  }
+  async function openBytesNow(name, bytes) {
+    await ready;
+    if (dead) return { ok: false, error: 'viewer is not running' };
+    const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+    if (u8.length > MAX_FILE_BYTES) {
+      return report(name, `${name}: file too large for the browser viewer (${mib(u8.length)}; ` +
+        `the limit is ${mib(MAX_FILE_BYTES)}). Use the command line: pyrolens top ${name}`);
+    }
+    call('pyro_set_loading', null, ['string', 'number'], [`Decoding ${name} (${mib(u8.length)})`, -1]);
+    await nextFrame();
+    await nextFrame();
+    const ptr = call('pyro_alloc', 'number', ['number'], [u8.length]);
+    if (!ptr) {
+      call('pyro_set_loading', null, ['string', 'number'], ['', 2]);
+      return report(name, `${name}: not enough memory for ${mib(u8.length)} in the browser ` +
+        `viewer (wasm memory is limited to 4 GiB). Use the command line: pyrolens top ${name}`);
+    }
+    M.HEAPU8.set(u8, ptr);
+    timings.decodeStart = performance.now();
+    let r;
+    try {
+      r = statusOf(call('pyro_open', 'number', ['string', 'number', 'number'], [name, ptr, u8.length]));
+    } catch (e) {
+      // A trap (out of memory while building trees): the module cannot be trusted any more.
+      fatal(`${name}: the viewer ran out of memory or failed while opening this profile ` +
+        `(${e && e.message ? e.message : e}). It may be too large for the browser; ` +
+        `use the command line: pyrolens top ${name}`);
+      return { ok: false, error: String(e) };
+    }
+    timings.decodeEnd = performance.now();
+    call('pyro_set_loading', null, ['string', 'number'], ['', 2]);
+    if (r.ok) {
+      say('');
+      pendingFirstDraw = true;
+    } else {
+      say(r.error);
+    }
+    return r;
+  }
+  function report(name, text) {
+    say(text);
+    events.push({ event: 'error', message: text });
+    toHost({ type: 'pyrolens.event', event: { event: 'error', message: text } });
+    return { ok: false, error: text };
+  }
+  function mib(n) { return (n / 1048576).toFixed(n < 10485760 ? 1 : 0) + ' MiB'; }
+
+  function openBytes(name, bytes) { return enqueue(() => openBytesNow(name, bytes)); }
+  async function openFiles(files) {
+    timings.dropAt = performance.now();
+    const results = [];
+    for (const f of files) {
+      results.push(await enqueue(async () => openBytesNow(f.name, await f.arrayBuffer())));
+    }
+    return results;
+  }
+  async function openUrl(url) {
+    timings.dropAt = performance.now();
+    const name = decodeURIComponent(url.split(/[?#]/)[0].split('/').pop() || url);
+    return enqueue(async () => {
+      await ready;
+      call('pyro_set_loading', null, ['string', 'number'], [`Fetching ${name}`, -1]);
+      let bytes;
+      try {
+        const resp = await fetch(url);
+        if (!resp.ok) throw new Error(`HTTP ${resp.status} ${resp.statusText}`);
+        const len = Number(resp.headers.get('content-length')) || 0;
+        if (len > MAX_FILE_BYTES) throw new Error(`file too large (${mib(len)})`);
+        if (resp.body && len) {
+          bytes = new Uint8Array(len);
+          const reader = resp.body.getReader();
+          let off = 0;
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            if (off + value.length > len) { bytes = null; break; }
+            bytes.set(value, off);
+            off += value.length;
+            call('pyro_set_loading', null, ['string', 'number'], [`Fetching ${name}`, off / len]);
+          }
+          if (bytes && off !== len) bytes = bytes.subarray(0, off);
+        }
+        if (!bytes) bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+      } catch (e) {
+        call('pyro_set_loading', null, ['string', 'number'], ['', 2]);
+        return report(name, `${url}: cannot fetch (${e.message || e})`);
+      }
+      return openBytesNow(name, bytes);
+    });
+  }
+
+  function command(c) {
+    const json = typeof c === 'string' ? c : JSON.stringify(c);
+    return ready.then(() => statusOf(call('pyro_command', 'number', ['string'], [json])));
+  }
+  function state() {
+    if (!M || dead) return null;
+    return JSON.parse(M.UTF8ToString(call('pyro_state', 'number', [], [])));
+  }
+  function download(name, blob) {
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }
+
+  // ---- Drag and drop anywhere on the page, and the file picker.
+  let dragDepth = 0;
+  const hasFiles = (e) => e.dataTransfer && Array.from(e.dataTransfer.types || []).includes('Files');
+  document.addEventListener('dragenter', (e) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    dragDepth++;
+    dropBox.hidden = false;
+  });
+  document.addEventListener('dragover', (e) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+  });
+  document.addEventListener('dragleave', () => {
+    if (--dragDepth <= 0) { dragDepth = 0; dropBox.hidden = true; }
+  });
+  document.addEventListener('drop', (e) => {
+    e.preventDefault();
+    dragDepth = 0;
+    dropBox.hidden = true;
+    const files = Array.from((e.dataTransfer && e.dataTransfer.files) || []);
+    if (files.length) openFiles(files);
+  });
+  const picker = document.getElementById('file');
+  if (picker) picker.addEventListener('change', () => {
+    const files = Array.from(picker.files || []);
+    picker.value = '';
+    if (files.length) openFiles(files);
+  });
+
+  // ---- Embed bridge.
+  let hostOrigin = allowedOrigin || null;
+  function toHost(m) {
+    if (window.parent === window) return;
+    // Until the host is known (?origin= or its first message) only 'ready' goes out, so an
+    // unknown embedder learns nothing about a profile loaded through ?url=.
+    if (!hostOrigin && m.type !== 'pyrolens.ready') return;
+    window.parent.postMessage(m, hostOrigin || '*');
+  }
+  window.addEventListener('message', async (e) => {
+    if (e.source !== window.parent || window.parent === window) return;
+    if (allowedOrigin && e.origin !== allowedOrigin) return;
+    const m = e.data;
+    if (!m || typeof m.type !== 'string' || !m.type.startsWith('pyrolens.')) return;
+    if (!allowedOrigin) hostOrigin = e.origin;
+    let r;
+    try {
+      switch (m.type) {
+        case 'pyrolens.load': r = await openBytes(String(m.name || 'profile'), m.bytes); break;
+        case 'pyrolens.loadUrl': r = await openUrl(String(m.url)); break;
+        case 'pyrolens.command': r = await command(m.command); break;
+        case 'pyrolens.setTheme':
+          r = await command({ cmd: 'setTheme', theme: m.theme });
+          document.documentElement.classList.toggle('dark', m.theme === 'dark');
+          break;
+        case 'pyrolens.setSampleType':
+          r = await command({ cmd: 'setSampleType', sampleType: m.sampleType }); break;
+        case 'pyrolens.setSearch':
+          r = await command({ cmd: 'setSearch', query: String(m.query || ''), regex: !!m.regex });
+          break;
+        case 'pyrolens.getState': await ready; r = { ok: true, state: state() }; break;
+        case 'pyrolens.clear': await ready; call('pyro_clear', null, [], []); r = { ok: true }; break;
+        default: r = { ok: false, error: `unknown message type ${m.type}` };
+      }
+    } catch (err) {
+      r = { ok: false, error: String(err && err.message ? err.message : err) };
+    }
+    toHost(Object.assign({ type: 'pyrolens.result', id: m.id }, r));
+  });
+
+  // ---- The module.
+  window.pyrolens = {
+    ready, open: openBytes, openFiles, openUrl, command, state, events, timings,
+    onEvent(cb) { listeners.push(cb); },
+    frames: () => frames,
+    memory: () => (M && M.HEAPU8 ? M.HEAPU8.buffer.byteLength : 0),
+    // CPU time per frame (viewer + ImGui + GL submission) since the last reset, in ms.
+    frameStats: (reset) => JSON.parse(M.UTF8ToString(call('pyro_frame_stats', 'number', ['number'], [reset ? 1 : 0]))),
+  };
+
+  const config = {
+    canvas,
+    noInitialRun: false,
+    print: (t) => console.log(t),
+    printErr: (t) => console.warn(t),
+    onReady() {
+      M = this;
+    },
+    onFrame() {
+      frames++;
+      if (pendingFirstDraw) {
+        pendingFirstDraw = null;
+        timings.firstDraw = performance.now();
+      }
+      const w = frameWaiters;
+      frameWaiters = [];
+      for (const r of w) r();
+    },
+    onViewerEvent(json) {
+      const ev = JSON.parse(json);
+      events.push(ev);
+      if (events.length > 1000) events.splice(0, events.length - 1000);
+      for (const cb of listeners) { try { cb(ev); } catch (e) { console.error(e); } }
+      toHost({ type: 'pyrolens.event', event: ev });
+    },
+    onExport(name, bytes) {
+      if (!embed) download(name, new Blob([bytes]));
+      toHost({ type: 'pyrolens.export', name, bytes }, []);
+    },
+    onPng(blob) { if (blob) download('pyrolens.png', blob); },
+    onFatal(text) { fatal(text); },
+    onAbort(what) {
+      const oom = /memory|OOM|alloc/i.test(String(what));
+      fatal('The viewer stopped: ' + what + (oom ? '. The profile is too large for the ' +
+        'browser (wasm memory is limited to 4 GiB); use the command line: pyrolens top FILE' :
+        '. This is a bug in Pyrolens; please report it with the file that caused it.'));
+    },
+  };
+  const script = document.createElement('script');
+  script.src = 'pyrolens.js';
+  script.onload = () => {
+    createPyrolens(config).then((mod) => {
+      M = mod;
+      const theme = params.get('theme');
+      if (theme) call('pyro_command', 'number', ['string'], [JSON.stringify({ cmd: 'setTheme', theme })]);
+      // The page chrome follows the viewer's theme.
+      document.documentElement.classList.toggle('dark', (theme || (state() || {}).theme) === 'dark');
+      readyResolve();
+      toHost({ type: 'pyrolens.ready' });
+      const url = params.get('url') || hash.get('profileURL');
+      if (url) openUrl(url);
+    }, (e) => fatal('The viewer could not start: ' + e));
+  };
+  script.onerror = () => fatal('Cannot load pyrolens.js');
+  document.head.appendChild(script);
+})();
