@@ -18,6 +18,7 @@ void RegisterConvert(CLI::App& app);
 void RegisterFlame(CLI::App& app);
 void RegisterDiff(CLI::App& app);
 void RegisterView(CLI::App& app);  // native/window: the viewer in a GLFW window
+void RegisterServe(CLI::App& app);
 
 // Prints "pyrolens: <message>" to stderr and ends the command with exit status 1.
 [[noreturn]] void Fail(const Status& status);

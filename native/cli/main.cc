@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   pyrolens::RegisterFlame(app);
   pyrolens::RegisterDiff(app);
   pyrolens::RegisterView(app);
+  pyrolens::RegisterServe(app);
 
   // "-word..." (one dash, two or more letters) is pprof's spelling of "--word...".
   std::vector<std::string> args;
