@@ -29,8 +29,20 @@ void* operator new(size_t n) {
   if (void* p = malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
 }
+// The whole family, so that every allocation and release of the process pairs malloc
+// with free (AddressSanitizer checks that new and delete match).
+void* operator new[](size_t n) { return operator new(n); }
+void* operator new(size_t n, const std::nothrow_t&) noexcept {
+  ++g_news;
+  return malloc(n == 0 ? 1 : n);
+}
+void* operator new[](size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
 void operator delete(void* p) noexcept { free(p); }
 void operator delete(void* p, size_t) noexcept { free(p); }
+void operator delete[](void* p) noexcept { free(p); }
+void operator delete[](void* p, size_t) noexcept { free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { free(p); }
 
 namespace pyrolens::ui {
 namespace {

@@ -84,7 +84,7 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
   // indices): labels stop first, then nodes, instead of overflowing.
   const bool vtx_offset =
       (ImGui::GetIO().BackendFlags & ImGuiBackendFlags_RendererHasVtxOffset) != 0;
-  const int vtx_budget = vtx_offset ? INT32_MAX : 60000;
+  const int vtx_budget = vtx_offset ? INT32_MAX - 4000 : 60000;  // + 4000 for merged runs
   const int text_budget = vtx_offset ? INT32_MAX : 40000;
   const bool is_main = &data == &main;
   const uint32_t sel_name = is_main ? selected_name_id : kNone;
