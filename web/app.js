@@ -17,6 +17,19 @@
 //                   {type:'pyrolens.event', event: {event:'select'|'zoom'|'error'|'loaded'...}}
 // With ?origin=https://host.example only that origin may talk to the viewer and replies go
 // only to it; without it, messages are accepted from the parent window of any origin.
+//
+// window.pyrolens (same page; tests and web/server.js use it):
+//   ready                     Promise, resolves when the wasm viewer runs
+//   open(name, bytes)         load a profile (ArrayBuffer|Uint8Array) as a drop does -> {ok, error?}
+//   openFiles(files), openUrl(url)
+//   command({cmd: ...})       a Viewer::Command ('clear', 'diff' {base, comparison},
+//                             'setSampleType', 'setSearch', ...) -> {ok, error?}
+//   state()                   Viewer::StateJson as an object (profiles, rootTotal, mode, diff, nodes)
+//   say(text)                 show text in the page's message area ('' clears it)
+//   events, onEvent(cb), frames(), memory(), frameStats(reset), timings
+// Server mode (web/server.js, loaded after this file) switches on when
+// GET pyrolens/config.json answers {"mode":"server"} (pyrolens serve); a static server's 404
+// leaves the page as it is.
 (function () {
   'use strict';
   const params = new URLSearchParams(location.search);
@@ -251,7 +264,7 @@
 
   // ---- The module.
   window.pyrolens = {
-    ready, open: openBytes, openFiles, openUrl, command, state, events, timings,
+    ready, open: openBytes, openFiles, openUrl, command, state, events, timings, say,
     onEvent(cb) { listeners.push(cb); },
     frames: () => frames,
     memory: () => (M && M.HEAPU8 ? M.HEAPU8.buffer.byteLength : 0),

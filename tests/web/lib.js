@@ -89,4 +89,67 @@ async function dropUrls(page, urls, selector = 'body') {
   }, { urls, selector });
 }
 
-module.exports = { REPO, SITE, CORPUS, serve, launch, dropUrls };
+// A free TCP port on 127.0.0.1 (the OS picks one; it is released at once for the caller).
+function freePort() {
+  const net = require('net');
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// Starts `pyrolens serve --data DIR --listen 127.0.0.1:PORT` (binary: env PYROLENS_BIN,
+// default build/native/native/pyrolens, relative to the repository) and resolves once
+// GET /ready answers, to {origin, dataDir, proc, log(), stop()}. stop() kills the server
+// (SIGTERM, then SIGKILL) and removes the data directory when this function made it; the
+// process is also killed when node exits, so a failing test never leaves it running.
+// Waiting for /ready is bounded (`readyTimeoutMs`).
+const children = new Set();
+process.on('exit', () => { for (const c of children) { try { c.kill('SIGKILL'); } catch (_) {} } });
+async function startPyrolensServer({ dataDir, args = [], readyTimeoutMs = 20000 } = {}) {
+  const { spawn } = require('child_process');
+  const os = require('os');
+  const bin = path.resolve(REPO, process.env.PYROLENS_BIN || 'build/native/native/pyrolens');
+  if (!fs.existsSync(bin)) throw new Error(`no pyrolens binary at ${bin} (set PYROLENS_BIN)`);
+  const dir = dataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'pyrolens-web-'));
+  const port = await freePort();
+  const proc = spawn(bin, ['serve', '--data', dir, '--listen', `127.0.0.1:${port}`, ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(proc);
+  let output = '';
+  const keep = (d) => { output = (output + d).slice(-20000); };
+  proc.stdout.on('data', keep);
+  proc.stderr.on('data', keep);
+  let exited = null;
+  const exit = new Promise((r) => proc.on('exit', (code, sig) => { exited = { code, sig }; children.delete(proc); r(); }));
+  const origin = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (!exited) {
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => { if (!exited) proc.kill('SIGKILL'); }, 3000);
+      await exit;
+      clearTimeout(t);
+    }
+    if (!dataDir) fs.rmSync(dir, { recursive: true, force: true });
+  };
+  const t0 = Date.now();
+  for (;;) {
+    if (exited) throw new Error(`pyrolens serve exited (${JSON.stringify(exited)}): ${output}`);
+    try {
+      const r = await fetch(`${origin}/ready`, { signal: AbortSignal.timeout(1000) });
+      if (r.ok) break;
+    } catch (_) { /* not listening yet */ }
+    if (Date.now() - t0 > readyTimeoutMs) {
+      await stop();
+      throw new Error(`pyrolens serve not ready after ${readyTimeoutMs} ms: ${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { origin, port, dataDir: dir, proc, stop, log: () => output };
+}
+
+module.exports = { REPO, SITE, CORPUS, serve, launch, dropUrls, freePort, startPyrolensServer };
