@@ -263,7 +263,7 @@ Result<Profile> ReadCpuProfile(std::string_view text) {
         us = 0;
       }
       per_node_count[it->second] += 1;
-      per_node_ns[it->second] = WrapAdd(per_node_ns[it->second], us * 1000);
+      per_node_ns[it->second] = WrapAdd(per_node_ns[it->second], WrapMul(us, 1000));
     }
     for (uint32_t i = 0; i < nodes.size(); ++i) {
       if (per_node_count[i] == 0) continue;
@@ -272,9 +272,9 @@ Result<Profile> ReadCpuProfile(std::string_view text) {
       p.values.push_back(per_node_ns[i]);
       p.label_offsets.push_back(0);
     }
-    p.duration_nanos = WrapSub(last_end, at[0]) * 1000;
+    p.duration_nanos = WrapMul(WrapSub(last_end, at[0]), 1000);
     p.period_type = p.sample_types[1];
-    p.period = n > 1 ? WrapSub(at[n - 1], at[0]) * 1000 / (n - 1) : 0;
+    p.period = n > 1 ? WrapMul(WrapSub(at[n - 1], at[0]), 1000) / (n - 1) : 0;
   } else {
     for (uint32_t i = 0; i < nodes.size(); ++i) {  // hit counts only
       if (nodes[i].hits == 0) continue;
@@ -284,7 +284,8 @@ Result<Profile> ReadCpuProfile(std::string_view text) {
     }
     p.period_type = p.sample_types[0];
     p.period = 1;
-    if (has_start && has_end && deltas != nullptr) p.duration_nanos = WrapSub(end, start) * 1000;
+    if (has_start && has_end && deltas != nullptr)
+      p.duration_nanos = WrapMul(WrapSub(end, start), 1000);
   }
   p.default_sample_type = p.sample_types.back().type;
   return p;

@@ -188,5 +188,14 @@ TEST(CpuProfileTest, DeepNestingAndDamageFailCleanly) {
   }
 }
 
+TEST(CpuProfileTest, HugeTimesWrapInsteadOfOverflowing) {
+  // Found by fuzz_cpuprofile: microseconds times 1000 overflowed int64 (UB).
+  Result<Profile> p = ReadCpuProfile(
+      "{\"nodes\":[{\"id\":1,\"callFrame\":{\"functionName\":\"f\"}}],"
+      "\"samples\":[1,1],\"timeDeltas\":[0,9000000000000000000]}");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(p->Total(0), 2);  // both samples count; their time is what wrapped
+}
+
 }  // namespace
 }  // namespace pyrolens
