@@ -17,15 +17,9 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-"$BUILD/native/pyrolens" serve --data "$WORK/data" --listen 127.0.0.1:0 >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-PORT=
-for _ in $(seq 1 100); do
-  PORT=$(sed -n 's|.*serving on http://127.0.0.1:\([0-9]*\).*|\1|p' "$WORK/server.log")
-  [[ -n "$PORT" ]] && break
-  sleep 0.1
-done
-[[ -n "$PORT" ]] || { cat "$WORK/server.log"; exit 1; }
+# shellcheck source=tests/server/serve_lib.sh
+source tests/server/serve_lib.sh
+start_pyrolens "$BUILD/native/pyrolens" "$WORK/data" "$WORK/server.log"
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 "$BUILD/bench/pyrolens-server-load" load --port "$PORT" --threads "$THREADS" --seconds "$SECS" \
   --ack-log "$WORK/acks"

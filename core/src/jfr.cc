@@ -95,6 +95,18 @@ class Cursor {
 using FrameKey = std::pair<uint64_t, int64_t>;  // (method id, line)
 inline uint64_t HashKey(uint64_t k) { return Mix64(k); }
 inline uint64_t HashKey(const FrameKey& k) { return Mix64(k.first ^ Mix64(k.second)); }
+// The sample an event adds to: its JFR stack and thread ids and its context id (the
+// `contextId` field Pyroscope's async-profiler writes; 0 when absent).
+struct EventKey {
+  uint64_t stack = 0;
+  int64_t thread = 0, context = 0;
+  bool operator==(const EventKey& o) const {
+    return stack == o.stack && thread == o.thread && context == o.context;
+  }
+};
+inline uint64_t HashKey(const EventKey& k) {
+  return Mix64(k.stack ^ Mix64(static_cast<uint64_t>(k.thread) ^ Mix64(k.context)));
+}
 
 template <typename V, typename K = uint64_t>
 class FlatMap {
@@ -296,7 +308,7 @@ void AppendUtf8(uint32_t c, std::string* out) {
 }
 
 // Builds the profile across chunks: functions and locations deduplicated by content,
-// samples by (stack, thread).
+// samples by (stack, thread, context id).
 class Builder {
  public:
   Builder() : stacks_(&p_) { thread_key_ = p_.strings.Intern("thread_name"); }
@@ -335,14 +347,15 @@ class Builder {
   }
   StringId Intern(std::string_view s) { return p_.strings.Intern(s); }
 
-  // The sample of (stack, thread), added if new.
-  uint32_t Sample(uint32_t stack, StringId thread) {
-    uint64_t key = uint64_t{stack} << 32 | thread;
+  // The sample of (stack, thread, context id), added if new.
+  uint32_t Sample(uint32_t stack, StringId thread, int64_t context) {
+    FrameKey key{uint64_t{stack} << 32 | thread, context};
     bool added;
     uint32_t sample = sample_of_.Insert(key, static_cast<uint32_t>(sample_stack_.size()), &added);
     if (added) {
       sample_stack_.push_back(stack);
       sample_thread_.push_back(thread);
+      sample_context_.push_back(context);
       wide_.resize(wide_.size() + kNumColumns, 0);
     }
     return sample;
@@ -404,6 +417,7 @@ class Builder {
     p_.sample_stack = std::move(sample_stack_);
     p_.values.reserve(n * columns.size());
     p_.label_offsets.reserve(n + 1);
+    StringId context_key = 0;
     for (size_t i = 0; i < n; ++i) {
       const int64_t* row = wide_.data() + i * kNumColumns;
       for (int c : columns) p_.values.push_back(row[c]);
@@ -411,6 +425,13 @@ class Builder {
         Label l;
         l.key = thread_key_;
         l.str = sample_thread_[i];
+        p_.labels.push_back(l);
+      }
+      if (sample_context_[i] != 0) {
+        if (context_key == 0) context_key = p_.strings.Intern(kJfrContextLabel);
+        Label l;
+        l.key = context_key;
+        l.num = sample_context_[i];
         p_.labels.push_back(l);
       }
       p_.label_offsets.push_back(static_cast<uint32_t>(p_.labels.size()));
@@ -428,10 +449,11 @@ class Builder {
   StringId thread_key_;
   std::unordered_map<std::string, uint32_t> function_of_;
   FlatMap<uint32_t> location_of_;
-  FlatMap<uint32_t> sample_of_;
+  FlatMap<uint32_t, FrameKey> sample_of_;  // (stack << 32 | thread, context) -> sample
   std::vector<uint32_t> sample_stack_;
   std::vector<StringId> sample_thread_;
   std::vector<int64_t> wide_;
+  std::vector<int64_t> sample_context_;
   uint64_t events_[kNumKinds] = {};
   bool has_amount_[kNumKinds] = {};
   int64_t cpu_period_ = 0;
@@ -548,7 +570,8 @@ class Chunk {
   bool wall_event_ = false;         // async-profiler's event=wall
 
   FlatMap<uint32_t> function_cache_, stack_cache_;
-  FlatMap<uint32_t, FrameKey> location_cache_, sample_cache_;
+  FlatMap<uint32_t, FrameKey> location_cache_;
+  FlatMap<uint32_t, EventKey> sample_cache_;
   FlatMap<StringId> thread_cache_;
   std::vector<uint32_t> locs_;
   std::vector<Val> vals_, frame_vals_;
@@ -1100,7 +1123,7 @@ StringId Chunk::ThreadOf(uint64_t id) {
 Status Chunk::ReadEvents() {
   // Per plan: field indexes in this chunk's class.
   struct Use {
-    int thread = -1, stack = -1, duration = -1, amount = -1;
+    int thread = -1, stack = -1, duration = -1, amount = -1, context = -1;
   };
   std::vector<Use> uses(classes_.size());
   for (size_t i = 0; i < classes_.size(); ++i) {
@@ -1110,6 +1133,7 @@ Status Chunk::ReadEvents() {
     u.thread = k.FieldIndex("sampledThread");
     if (u.thread < 0) u.thread = k.FieldIndex("eventThread");
     u.stack = k.FieldIndex("stackTrace");
+    u.context = k.FieldIndex("contextId");
     u.duration = k.FieldIndex("duration");
     if (kPlans[k.plan].amount_field != nullptr)
       u.amount = k.FieldIndex(kPlans[k.plan].amount_field);
@@ -1161,13 +1185,16 @@ Status Chunk::ReadEvents() {
             break;
           }
         }
-        // One lookup per event: (JFR stack id, JFR thread id) -> sample.
-        uint64_t stack_id = u.stack >= 0 ? nums[u.stack] : 0;
-        int64_t thread_id = u.thread >= 0 ? static_cast<int64_t>(nums[u.thread]) : -1;
+        // One lookup per event: (JFR stack id, JFR thread id, context id) -> sample.
+        EventKey key;
+        key.stack = u.stack >= 0 ? nums[u.stack] : 0;
+        key.thread = u.thread >= 0 ? static_cast<int64_t>(nums[u.thread]) : -1;
+        key.context = u.context >= 0 ? static_cast<int64_t>(nums[u.context]) : 0;
         bool added;
-        uint32_t& sample = sample_cache_.Insert({stack_id, thread_id}, 0, &added);
+        uint32_t& sample = sample_cache_.Insert(key, 0, &added);
         if (added) {
-          sample = out_->Sample(StackOf(stack_id), thread_id >= 0 ? ThreadOf(thread_id) : 0);
+          sample = out_->Sample(StackOf(key.stack), key.thread >= 0 ? ThreadOf(key.thread) : 0,
+                                key.context);
         }
         out_->Add(sample, plan.kind, count, amount);
       }

@@ -5,6 +5,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <map>
+
+#include "jfr_labels.pb.h"
+#include "pyrolens/compression.h"
+#include "pyrolens/jfr.h"
 
 namespace pyrolens {
 
@@ -248,6 +253,75 @@ Profile KeepColumns(const Profile& profile, const std::vector<size_t>& cols) {
     for (size_t k = 0; k < cols.size(); ++k) {
       out.values[i * cols.size() + k] = profile.values[i * n + cols[k]];
     }
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<LabelSet, Profile>>> SplitByJfrContext(Profile profile,
+                                                                    const LabelSet& labels,
+                                                                    std::string_view snapshot,
+                                                                    size_t max_decompressed) {
+  ByteBuffer storage;
+  Result<std::string_view> plain = Decompress(snapshot, &storage, max_decompressed);
+  if (!plain.ok()) return plain.status().WithPrefix("ingest: labels part");
+  io::pyroscope::labels::pb::LabelsSnapshot snap;
+  if (!snap.ParseFromArray(plain->data(), static_cast<int>(plain->size()))) {
+    return Status::InvalidArgument("ingest: labels part: not a LabelsSnapshot protobuf");
+  }
+  // The series labels of each context id the snapshot knows.
+  std::map<int64_t, LabelSet> context_labels;
+  for (const auto& [id, ctx] : snap.contexts()) {
+    LabelSet set = labels;
+    for (const auto& [name_id, value_id] : ctx.labels()) {
+      auto name = snap.strings().find(name_id), value = snap.strings().find(value_id);
+      if (name == snap.strings().end() || value == snap.strings().end()) continue;
+      if (!IsValidLabelName(name->second) || StartsWith(name->second, "__")) continue;
+      set.emplace_back(name->second, value->second);
+    }
+    NormalizeLabels(&set);
+    context_labels.emplace(id, std::move(set));
+  }
+  // Samples by series; labels of each sample without the context id.
+  std::map<LabelSet, std::vector<uint32_t>> samples_of;
+  std::vector<Label> kept;
+  std::vector<uint32_t> kept_offsets{0};
+  for (uint32_t i = 0; i < profile.num_samples(); ++i) {
+    const LabelSet* set = &labels;
+    for (uint32_t l = profile.label_offsets[i]; l < profile.label_offsets[i + 1]; ++l) {
+      const Label& label = profile.labels[l];
+      if (label.str == 0 && profile.str(label.key) == kJfrContextLabel) {
+        auto it = context_labels.find(label.num);
+        if (it != context_labels.end()) set = &it->second;
+      } else {
+        kept.push_back(label);
+      }
+    }
+    kept_offsets.push_back(static_cast<uint32_t>(kept.size()));
+    samples_of[*set].push_back(i);
+  }
+  std::vector<std::pair<LabelSet, Profile>> out;
+  if (samples_of.size() <= 1) {  // one series: the profile as it is, minus the context ids
+    profile.labels = std::move(kept);
+    profile.label_offsets = std::move(kept_offsets);
+    out.emplace_back(samples_of.empty() ? labels : samples_of.begin()->first, std::move(profile));
+    return out;
+  }
+  for (const auto& [set, samples] : samples_of) {
+    Profile part = profile;
+    size_t n = part.num_types();
+    part.sample_stack.clear();
+    part.values.clear();
+    part.labels.clear();
+    part.label_offsets.assign(1, 0);
+    for (uint32_t i : samples) {
+      part.sample_stack.push_back(profile.sample_stack[i]);
+      const int64_t* v = profile.sample_values(i);
+      part.values.insert(part.values.end(), v, v + n);
+      part.labels.insert(part.labels.end(), kept.begin() + kept_offsets[i],
+                         kept.begin() + kept_offsets[i + 1]);
+      part.label_offsets.push_back(static_cast<uint32_t>(part.labels.size()));
+    }
+    out.emplace_back(set, std::move(part));
   }
   return out;
 }

@@ -74,6 +74,17 @@ void ApplyLegacyUnits(const IngestParams& params, Profile* profile);
 // A copy of `profile` with only the value columns `cols` (in that order).
 Profile KeepColumns(const Profile& profile, const std::vector<size_t>& cols);
 
+// What the Java agent's `labels` part (a LabelsSnapshot, jfr_labels.proto; raw, gzip or
+// zstd) does to the JFR `profile` pushed with it, as Pyroscope does: samples are grouped
+// by their context id (the numeric label kJfrContextLabel, jfr.h) and each group becomes
+// a series of its own, `labels` plus the context's labels. Samples without a context, or
+// with one the snapshot lacks, stay in `labels`. The context label itself is dropped.
+// InvalidArgument naming the part when `snapshot` does not parse.
+Result<std::vector<std::pair<LabelSet, Profile>>> SplitByJfrContext(Profile profile,
+                                                                    const LabelSet& labels,
+                                                                    std::string_view snapshot,
+                                                                    size_t max_decompressed);
+
 }  // namespace pyrolens
 
 #endif  // PYROLENS_NATIVE_SERVER_INGEST_H_

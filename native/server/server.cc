@@ -415,13 +415,14 @@ struct Server::Impl {
   Status IngestLegacy(const httplib::Request& req, const std::string& tenant, Body& body) {
     std::multimap<std::string, std::string> params = QueryParams(req.target);
     ASSIGN_OR_RETURN(IngestParams ip, ParseIngestParams(params));
-    std::string profile_bytes;
+    std::string profile_bytes, jfr_labels;
     SampleTypeConfig st;
     bool has_st = false;
     if (body.multipart) {
       if (body.parts.count("jfr")) {
-        // JFR goes through ReadProfile once core reads it; NotSupported (415) until then.
+        // The Java agent: the recording, and its context labels in a `labels` part.
         profile_bytes = std::move(body.parts["jfr"]);
+        if (body.parts.count("labels")) jfr_labels = std::move(body.parts["labels"]);
       } else if (body.parts.count("profile")) {
         profile_bytes = std::move(body.parts["profile"]);
       } else {
@@ -474,11 +475,24 @@ struct Server::Impl {
     std::string suffix = ip.app_name.substr(ServiceNameOf(ip.app_name).size());
     if (!suffix.empty() && suffix[0] == '.') suffix.erase(0, 1);
     int64_t duration = ip.from_ns && ip.until_ns ? ip.until_ns - ip.from_ns : 0;
-    ASSIGN_OR_RETURN(
-        std::vector<ProfileRecord> records,
-        BuildRecords(tenant, *profile, labels, has_st ? &st : nullptr, suffix, ip.from_ns, duration,
-                     profile_bytes.size(), store->clock().NowNanos(), plain_pprof));
-    return store->Append(std::move(records));
+    int64_t now = store->clock().NowNanos();
+    if (jfr_labels.empty()) {
+      ASSIGN_OR_RETURN(std::vector<ProfileRecord> records,
+                       BuildRecords(tenant, *profile, labels, has_st ? &st : nullptr, suffix,
+                                    ip.from_ns, duration, profile_bytes.size(), now, plain_pprof));
+      return store->Append(std::move(records));
+    }
+    ASSIGN_OR_RETURN(auto series, SplitByJfrContext(std::move(*profile), labels, jfr_labels,
+                                                    options.limits.max_decompressed_bytes));
+    std::vector<ProfileRecord> all;
+    for (size_t i = 0; i < series.size(); ++i) {
+      ASSIGN_OR_RETURN(
+          std::vector<ProfileRecord> records,
+          BuildRecords(tenant, series[i].second, series[i].first, has_st ? &st : nullptr, suffix,
+                       ip.from_ns, duration, i == 0 ? profile_bytes.size() : 0, now));
+      for (auto& r : records) all.push_back(std::move(r));
+    }
+    return store->Append(std::move(all));
   }
 
   Status Push(const push::v1::PushRequest& req, const std::string& tenant) {

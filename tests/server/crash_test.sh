@@ -14,19 +14,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_server() {
-  : >"$WORK/server.log"
-  "$PYROLENS" serve --data "$WORK/data" --listen 127.0.0.1:0 --compaction-interval 0 \
-    >"$WORK/server.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 100); do
-    PORT=$(sed -n 's|.*serving on http://127.0.0.1:\([0-9]*\).*|\1|p' "$WORK/server.log")
-    [[ -n "$PORT" ]] && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log"; echo "server died"; exit 1; }
-    sleep 0.1
-  done
-  echo "server did not start"; cat "$WORK/server.log"; exit 1
-}
+# shellcheck source=serve_lib.sh
+source "$(dirname "$0")/serve_lib.sh"
+start_server() { start_pyrolens "$PYROLENS" "$WORK/data" "$WORK/server.log" --compaction-interval 0; }
 
 for round in $(seq 1 "$ROUNDS"); do
   start_server

@@ -27,15 +27,9 @@ cleanup() {
   rm -rf "$DATA"
 }
 trap cleanup EXIT
-"$PYROLENS" serve --data "$DATA/store" --listen 127.0.0.1:0 >"$DATA/server.log" 2>&1 &
-SERVER_PID=$!
-PORT=
-for _ in $(seq 1 100); do
-  PORT=$(sed -n 's|.*serving on http://127.0.0.1:\([0-9]*\).*|\1|p' "$DATA/server.log")
-  [[ -n "$PORT" ]] && break
-  sleep 0.1
-done
-[[ -n "$PORT" ]] || { echo "server did not start"; cat "$DATA/server.log"; exit 1; }
+# shellcheck source=serve_lib.sh
+source "$HERE/serve_lib.sh"
+start_pyrolens "$PYROLENS" "$DATA/store" "$DATA/server.log"
 
 (cd "$WORK" && PYROSCOPE_URL="http://127.0.0.1:$PORT" RUN_MS=4000 timeout 60 node node_app.js)
 

@@ -257,6 +257,48 @@ TEST(IngestTest, JavaAgentJfrMultipart) {
   int64_t cpu = CoreTotal("jfr-parser/dump1.jfr.gz", "cpu");
   EXPECT_GT(cpu, 0);
   EXPECT_EQ(FlameTotalProto(s, kCpu, "{service_name=\"javaapp\", host=\"a\"}"), cpu);
+  // The labels part splits the samples into series by context, as Pyroscope does: its own
+  // output for this upload (pyroscope/jfr-expected/dump1.json.gz: series -> folded stacks)
+  // gives each series' sample count.
+  ByteBuffer storage;
+  Result<std::string_view> golden =
+      Decompress(ReadCorpusFile("pyroscope/jfr-expected/dump1.json.gz"), &storage);
+  ASSERT_TRUE(golden.ok()) << golden.status().message();
+  rapidjson::Document series = Json(std::string(*golden));
+  int checked = 0;
+  for (const auto& m : series.GetObject()) {
+    std::string key = m.name.GetString();  // "kafka.app.itimer{thread_name=pool-2-thread-1}"
+    size_t open = key.find('{');
+    if (key.compare(0, open, "kafka.app.itimer") != 0) continue;
+    std::string selector = "{service_name=\"javaapp\", host=\"a\"";
+    std::string inner = key.substr(open + 1, key.size() - open - 2);
+    if (inner.empty()) {
+      selector += ", thread_name=\"\"";  // samples without a context: no such label
+    } else {
+      size_t eq = inner.find('=');
+      selector += ", " + inner.substr(0, eq) + "=\"" + inner.substr(eq + 1) + "\"";
+    }
+    selector += "}";
+    int64_t samples = 0;
+    std::string folded = m.value.GetString();
+    for (size_t pos = 0, nl; pos < folded.size(); pos = nl + 1) {
+      nl = folded.find('\n', pos);
+      if (nl == std::string::npos) nl = folded.size();
+      size_t sp = folded.rfind(' ', nl);
+      if (sp != std::string::npos && sp > pos)
+        samples += std::stoll(folded.substr(sp + 1, nl - sp - 1));
+    }
+    EXPECT_EQ(FlameTotalJson(s, "process_cpu:samples:count:cpu:nanoseconds", selector), samples)
+        << key;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 5);
+  // A labels part that is no LabelsSnapshot is a 400 naming the part.
+  items[1].content = "\xff\xff\xff not a protobuf";
+  r = s.client().Post("/ingest?name=javaapp.cpu&format=jfr", items);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("labels part"), std::string::npos) << r->body;
   // A multipart body without a profile part is a 400 naming the parts.
   r = s.client().Post("/ingest?name=x.cpu",
                       httplib::MultipartFormDataItems{{"other", "x", "", ""}});

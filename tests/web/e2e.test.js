@@ -37,23 +37,10 @@ async function openPage(query = '', { width = 1200, height = 700 } = {}) {
   await page.evaluate(() => window.pyrolens.ready);
   return page;
 }
-const state = (page) => page.evaluate(() => window.pyrolens.state());
+const { state, until } = lib;
 const command = (page, c) => page.evaluate((c) => window.pyrolens.command(c), c);
 const corpus = (rel) => `${srv.origin}/corpus/${rel}`;
 
-// Waits until `pred(state)` holds (the viewer applies commands at the next frame).
-async function until(page, pred, what, timeout = 20000) {
-  const t0 = Date.now();
-  let s;
-  for (;;) {
-    s = await state(page);
-    if (s && pred(s)) return s;
-    if (Date.now() - t0 > timeout) {
-      assert.fail(`timed out waiting for ${what}; state: ${JSON.stringify(s).slice(0, 600)}`);
-    }
-    await page.waitForTimeout(50);
-  }
-}
 async function drop(page, rels, pred = (s) => s.nodes.length > 0) {
   await lib.dropUrls(page, rels.map(corpus));
   await until(page, pred, `drop of ${rels.join(', ')}`);

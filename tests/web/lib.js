@@ -2,6 +2,7 @@
 // bound to 127.0.0.1 that stops by itself, headless Chromium through playwright-core, and
 // dropping real files onto the page through a DataTransfer.
 'use strict';
+const assert = require('node:assert/strict');
 const fs = require('fs');
 const http = require('http');
 const path = require('path');
@@ -152,4 +153,23 @@ async function startPyrolensServer({ dataDir, args = [], readyTimeoutMs = 20000 
   return { origin, port, dataDir: dir, proc, stop, log: () => output };
 }
 
-module.exports = { REPO, SITE, CORPUS, serve, launch, dropUrls, freePort, startPyrolensServer };
+// The viewer's state (window.pyrolens.state()) in `page`.
+const state = (page) => page.evaluate(() => window.pyrolens.state());
+
+// Waits until `pred(state)` holds (the viewer applies commands at the next frame); fails
+// the test after `timeout` ms with the last state.
+async function until(page, pred, what, timeout = 20000) {
+  const t0 = Date.now();
+  let s;
+  for (;;) {
+    s = await state(page);
+    if (s && pred(s)) return s;
+    if (Date.now() - t0 > timeout) {
+      assert.fail(`timed out waiting for ${what}; state: ${JSON.stringify(s).slice(0, 600)}`);
+    }
+    await page.waitForTimeout(50);
+  }
+}
+
+module.exports = { REPO, SITE, CORPUS, serve, launch, dropUrls, freePort, startPyrolensServer,
+  state, until };

@@ -66,23 +66,11 @@ async function serverTotal(q) {
   return Number(j.flamegraph.total);
 }
 
-const state = (page) => page.evaluate(() => window.pyrolens.state());
+const { state, until } = lib;
 const srvState = (page) => page.evaluate(() => window.pyrolensServer.state());
 // Waits (at most 20 s) until the page has no server query in flight.
 const idle = (page) => page.evaluate(() => Promise.race([window.pyrolensServer.idle(),
   new Promise((_, reject) => setTimeout(() => reject(new Error('server queries still running after 20 s')), 20000))]));
-async function until(page, pred, what, timeout = 20000) {
-  const t0 = Date.now();
-  let s;
-  for (;;) {
-    s = await state(page);
-    if (s && pred(s)) return s;
-    if (Date.now() - t0 > timeout) {
-      assert.fail(`timed out waiting for ${what}; state: ${JSON.stringify(s).slice(0, 600)}`);
-    }
-    await page.waitForTimeout(50);
-  }
-}
 async function settle(page) {
   const f0 = await page.evaluate(() => window.pyrolens.frames());
   await page.waitForFunction((f0) => window.pyrolens.frames() >= f0 + 3, f0, { timeout: 10000 });

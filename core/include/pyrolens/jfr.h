@@ -27,7 +27,9 @@
 // recording's jdk.ActiveSetting events give (JDK "period", async-profiler "interval" and
 // "wall"); without a period only the count is given. Only types with events appear.
 // Frames are named package.Class.method (native frames: the symbol) with their line;
-// each sample carries the thread name as label `thread_name`.
+// each sample carries the thread name as label `thread_name`, and events with a nonzero
+// `contextId` field (Pyroscope's async-profiler) the numeric label kJfrContextLabel, which
+// the Java agent's LabelsSnapshot maps to labels (pyrolens serve applies it).
 //
 // Errors name the chunk, record and byte offset, e.g.
 //   jfr: chunk 2 constant pool at offset 8812: unknown type id 77
@@ -45,6 +47,9 @@ namespace pyrolens {
 // input, NotSupported for JFR 0.9 or a recording without profiling events. `data` need
 // not outlive the call.
 Result<Profile> ReadJfr(std::string_view data);
+
+// The numeric sample label holding an event's context id.
+inline constexpr char kJfrContextLabel[] = "contextId";
 
 // True when `data` starts with the JFR chunk magic "FLR\0".
 bool LooksLikeJfr(std::string_view data);
