@@ -203,6 +203,33 @@ TEST_P(JfrGoldenTest, TotalsTopFunctionsAndThreadsEqualJdk) {
   EXPECT_EQ(p.num_types(), expected_columns);
 }
 
+// NAME.pprof-totals (pprof-regen.sh): the recording converted to pprof by Pyrolens, as
+// Google pprof reads and writes it back. Its totals per sample type must be what Pyrolens
+// reads from the recording (which the test above checks against the JDK), less the events
+// without a stack trace: pprof drops samples that have no location when it writes.
+TEST_P(JfrGoldenTest, ConvertedToPprofGoogleGivesTheSameTotals) {
+  const std::string& name = GetParam();
+  std::string golden = ReadFileOrEmpty(TestdataPath(name + ".pprof-totals"));
+  ASSERT_FALSE(golden.empty()) << name << ".pprof-totals: run tests/testdata/jfr/pprof-regen.sh";
+  Result<Profile> r = ReadProfile(RecordingFor(name));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  std::map<std::string, long long> ours, pprof;
+  for (size_t t = 0; t < r->num_types(); ++t) {
+    long long with_stack = 0;
+    for (size_t i = 0; i < r->num_samples(); ++i) {
+      uint32_t st = r->sample_stack[i];
+      if (r->stack_begin(st) != r->stack_end(st)) with_stack += r->sample_values(i)[t];
+    }
+    ours[r->str(r->sample_types[t].type) + "/" + r->str(r->sample_types[t].unit)] = with_stack;
+  }
+  std::istringstream in(golden);
+  std::string type;
+  long long total;
+  in.ignore(1 << 20, '\n');  // the comment line
+  while (in >> type >> total) pprof[type] = total;
+  EXPECT_EQ(ours, pprof);
+}
+
 INSTANTIATE_TEST_SUITE_P(Recordings, JfrGoldenTest, ::testing::ValuesIn(GoldenNames()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string n = info.param;
