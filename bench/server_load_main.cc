@@ -85,6 +85,7 @@ int Load(const Args& a) {
     threads.emplace_back([&] {
       httplib::Client cli("127.0.0.1", a.port);
       cli.set_keep_alive(true);
+      cli.set_tcp_nodelay(true);  // as SDK clients' HTTP stacks do
       cli.set_connection_timeout(2, 0);
       cli.set_read_timeout(10, 0);
       std::vector<double> mine;

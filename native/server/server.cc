@@ -1053,6 +1053,9 @@ struct Server::Impl {
   void Routes() {
     http.set_payload_max_length(options.limits.max_request_bytes);
     http.set_keep_alive_max_count(10000);
+    // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm
+    // and the client's delayed ACK hold every response ~40 ms.
+    http.set_tcp_nodelay(true);
     http.set_read_timeout(10, 0);
     http.set_write_timeout(10, 0);
     if (options.threads > 0) {

@@ -801,22 +801,24 @@ Status Store::ScanColumn(const std::vector<int64_t>& series_ids, int64_t start_n
   Status result;
   bool with_blob = which != 0;
   {
-    Stmt st(db, which == 1   ? "SELECT id, time_ns, duration_ns, resolution_ns, totals, data "
-                               "FROM profiles WHERE series_id=? AND time_ns>=? AND time_ns<? "
-                               "ORDER BY time_ns"
-                : which == 2 ? "SELECT id, time_ns, duration_ns, resolution_ns, totals, stacks "
-                               "FROM profiles WHERE series_id=? AND time_ns>=? AND time_ns<? "
-                               "ORDER BY time_ns"
-                             : "SELECT id, time_ns, duration_ns, resolution_ns, totals "
-                               "FROM profiles WHERE series_id=? AND time_ns>=? AND time_ns<? "
-                               "ORDER BY time_ns");
+    // A row is in range when its bucket [time, time + resolution) overlaps it: an aggregate
+    // that starts before `start_ns` still holds data after it. The first bound keeps the
+    // (series_id, time_ns) index in use; no bucket is longer than the coarsest tier.
+    std::string cols = which == 1 ? ", data" : which == 2 ? ", stacks" : "";
+    Stmt st(db, ("SELECT id, time_ns, duration_ns, resolution_ns, totals" + cols +
+                 " FROM profiles WHERE series_id=? AND time_ns>=? AND time_ns<? AND "
+                 "time_ns + MAX(resolution_ns, 1) > ? ORDER BY time_ns")
+                    .c_str());
+    int64_t reach = 0;
+    for (const DownsampleTier& t : impl_->options.tiers) reach = std::max(reach, t.resolution_ns);
     if (!st.ok()) result = SqlError(db, "scan");
     // One read transaction so the scan sees one snapshot.
     if (result.ok()) result = Exec(db, "BEGIN");
     for (size_t i = 0; result.ok() && i < series_ids.size(); ++i) {
       sqlite3_bind_int64(st.s, 1, series_ids[i]);
-      sqlite3_bind_int64(st.s, 2, start_ns);
+      sqlite3_bind_int64(st.s, 2, start_ns > INT64_MIN + reach ? start_ns - reach : INT64_MIN);
       sqlite3_bind_int64(st.s, 3, end_ns);
+      sqlite3_bind_int64(st.s, 4, start_ns);
       int rc;
       while (result.ok() && (rc = sqlite3_step(st.s)) == SQLITE_ROW) {
         StoredProfile p;

@@ -144,8 +144,9 @@ class Store {
                                  std::string_view profile_type, int64_t start_ns,
                                  int64_t end_ns) const;
 
-  // Calls `fn` for each profile of `series_ids` in [start_ns, end_ns), by series then
-  // time; `with_blob` loads the compressed profile too. Stops at the first error.
+  // Calls `fn` for each profile of `series_ids` whose time bucket [time_ns, time_ns +
+  // resolution_ns) overlaps [start_ns, end_ns) (raw profiles: time_ns in it), by series
+  // then time; `with_blob` loads the compressed profile too. Stops at the first error.
   Status Scan(const std::vector<int64_t>& series_ids, int64_t start_ns, int64_t end_ns,
               bool with_blob, const std::function<Status(const StoredProfile&)>& fn) const;
   // As Scan, loading the stacks blob (EncodeStacks) instead of the pprof.

@@ -112,6 +112,8 @@ TEST_F(StoreTest, DownsamplesThroughEveryTierKeepingTotals) {
   EXPECT_EQ(store_->Stats().profiles, 66) << "recent profiles stay raw";
   EXPECT_EQ(Total("api"), 360 * one);
   EXPECT_EQ(Total("api", t0, t0 + 5 * kNanosPerMinute), 30 * one);
+  // A range that starts inside a minute bucket includes the whole bucket.
+  EXPECT_EQ(Total("api", t0 + 30 * kNanosPerSecond, t0 + 5 * kNanosPerMinute), 30 * one);
   EXPECT_EQ(Total("fresh"), 6 * one);
 
   // A second pass has nothing to do.
