@@ -241,6 +241,18 @@ TEST(IngestTest, RawJfrGetsPyroscopeProfileTypes) {
             wall);
 }
 
+TEST(IngestTest, RawSpeedscope) {
+  TestServer s;
+  const char kFile[] = "speedscope/speedscope/0.6.0/two-sampled.speedscope.json";
+  auto r = s.client().Post(Ingest("name=ss&format=speedscope").c_str(), ReadCorpusFile(kFile),
+                           "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  int64_t cpu = CoreTotal(kFile, "cpu");
+  EXPECT_GT(cpu, 0);
+  EXPECT_EQ(FlameTotalJson(s, kCpu, "{service_name=\"ss\"}"), cpu);
+}
+
 TEST(IngestTest, JavaAgentJfrMultipart) {
   TestServer s;
   httplib::MultipartFormDataItems items = {
