@@ -63,17 +63,7 @@ class Frames {
       fn.system_name = fn.name;
       fn.filename = p_->strings.Intern(url);
       fn.start_line = line + 1;  // V8 lines and columns are 0-based
-      p_->functions.push_back(fn);
-      Line l;
-      l.function = static_cast<uint32_t>(p_->functions.size() - 1);
-      l.line = line + 1;
-      l.column = column + 1;
-      p_->lines.push_back(l);
-      Location loc;
-      loc.first_line = static_cast<uint32_t>(p_->lines.size() - 1);
-      loc.num_lines = 1;
-      p_->locations.push_back(loc);
-      it->second = static_cast<uint32_t>(p_->locations.size() - 1);
+      it->second = p_->AddFunctionLocation(fn, line + 1, column + 1);
     }
     return it->second;
   }

@@ -185,14 +185,7 @@ Result<Profile> ReadFolded(std::string_view data) {
       if (added) {
         Function fn;
         fn.name = p.strings.Intern(*it);
-        p.functions.push_back(fn);
-        Line l;
-        l.function = static_cast<uint32_t>(p.functions.size() - 1);
-        p.lines.push_back(l);
-        Location loc;
-        loc.first_line = static_cast<uint32_t>(p.lines.size() - 1);
-        loc.num_lines = 1;
-        p.locations.push_back(loc);
+        p.AddFunctionLocation(fn);
       }
       locs.push_back(slot->second);
     }

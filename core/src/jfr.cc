@@ -328,18 +328,7 @@ class Builder {
     uint64_t key = uint64_t{function} << 32 | static_cast<uint32_t>(line);
     bool added;
     uint32_t& slot = location_of_.Insert(key, 0, &added);
-    if (added) {
-      Line l;
-      l.function = function;
-      l.line = static_cast<int32_t>(line);
-      Location loc;
-      loc.first_line = static_cast<uint32_t>(p_.lines.size());
-      loc.num_lines = 1;
-      loc.address = 0;
-      p_.lines.push_back(l);
-      slot = static_cast<uint32_t>(p_.locations.size());
-      p_.locations.push_back(loc);
-    }
+    if (added) slot = p_.AddLineLocation(function, static_cast<int32_t>(line));
     return slot;
   }
   uint32_t Stack(const std::vector<uint32_t>& locs) {

@@ -264,14 +264,8 @@ Result<Profile> ReadPerfScript(std::string_view text) {
         Function fn;
         fn.name = p.strings.Intern(name);
         fn.system_name = p.strings.Intern(f.symbol.empty() ? std::string_view(name) : f.symbol);
-        p.functions.push_back(fn);
-        Line l;
-        l.function = static_cast<uint32_t>(p.functions.size() - 1);
-        p.lines.push_back(l);
-        Location loc;
+        Location& loc = p.locations[p.AddFunctionLocation(fn)];
         loc.address = f.address;
-        loc.first_line = static_cast<uint32_t>(p.lines.size() - 1);
-        loc.num_lines = 1;
         if (!f.dso.empty()) {
           auto [m, new_mapping] =
               mapping_of.try_emplace(f.dso, static_cast<uint32_t>(p.mappings.size()));
@@ -284,7 +278,6 @@ Result<Profile> ReadPerfScript(std::string_view text) {
           }
           loc.mapping = m->second;
         }
-        p.locations.push_back(loc);
       }
       locs.push_back(it->second);
       return true;

@@ -87,6 +87,24 @@ int64_t Profile::Total(size_t type) const {
   return total;
 }
 
+uint32_t Profile::AddLineLocation(uint32_t function, int64_t line, int64_t column) {
+  Line l;
+  l.function = function;
+  l.line = line;
+  l.column = column;
+  Location loc;
+  loc.first_line = static_cast<uint32_t>(lines.size());
+  loc.num_lines = 1;
+  lines.push_back(l);
+  locations.push_back(loc);
+  return static_cast<uint32_t>(locations.size() - 1);
+}
+
+uint32_t Profile::AddFunctionLocation(const Function& function, int64_t line, int64_t column) {
+  functions.push_back(function);
+  return AddLineLocation(static_cast<uint32_t>(functions.size() - 1), line, column);
+}
+
 StackInterner::StackInterner(Profile* profile) : profile_(profile) {
   for (uint32_t s = 0; s < profile_->num_stacks(); ++s) {
     const uint32_t* b = profile_->stack_begin(s);

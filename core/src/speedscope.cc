@@ -96,17 +96,7 @@ Status Reader::Frames(const Value& frames) {
     Scaled(Member(f, "line"), 1, &line);
     Scaled(Member(f, "col"), 1, &col);
     fn.start_line = line;
-    p_.functions.push_back(fn);
-    Line l;
-    l.function = static_cast<uint32_t>(p_.functions.size() - 1);
-    l.line = line;
-    l.column = col;
-    p_.lines.push_back(l);
-    Location loc;
-    loc.first_line = static_cast<uint32_t>(p_.lines.size() - 1);
-    loc.num_lines = 1;
-    p_.locations.push_back(loc);
-    location_of_frame_.push_back(static_cast<uint32_t>(p_.locations.size() - 1));
+    location_of_frame_.push_back(p_.AddFunctionLocation(fn, line, col));
   }
   return Status();
 }

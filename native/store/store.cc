@@ -179,14 +179,7 @@ Status StackMerger::Add(std::string_view blob, uint32_t column) {
       Function f;
       f.name = sid;
       f.system_name = sid;
-      profile_.functions.push_back(f);
-      Line line;
-      line.function = static_cast<uint32_t>(profile_.functions.size() - 1);
-      profile_.lines.push_back(line);
-      Location loc;
-      loc.first_line = static_cast<uint32_t>(profile_.lines.size() - 1);
-      loc.num_lines = 1;
-      profile_.locations.push_back(loc);
+      profile_.AddFunctionLocation(f);
     }
     local_[i] = name_loc_[sid];
   }

@@ -134,6 +134,12 @@ struct Profile {
   const std::string& str(StringId id) const { return strings[id]; }
   // Sum of column `type` over all samples.
   int64_t Total(size_t type) const;
+  // Appends a location of one line, `line`:`column` of functions[function], and returns
+  // its index: the frames of formats without inlining (folded, JSON, JFR, perf script).
+  uint32_t AddLineLocation(uint32_t function, int64_t line = 0, int64_t column = 0);
+  // Appends `function` and a one-line location of it (as AddLineLocation); returns the
+  // location's index.
+  uint32_t AddFunctionLocation(const Function& function, int64_t line = 0, int64_t column = 0);
 };
 
 // Deduplicates stacks while a profile is built (readers, merge, filters).
