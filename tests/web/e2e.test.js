@@ -9,9 +9,8 @@ const assert = require('node:assert/strict');
 const fs = require('fs');
 const path = require('path');
 const lib = require('./lib');
-const { decodePng } = require('./png');
+const { state, until, settle, checkDrawn, SHOTS } = lib;
 
-const SHOTS = path.join(lib.REPO, 'build/wasm/test-screenshots');
 let browser, srv, srv2;
 
 before(async () => {
@@ -37,7 +36,6 @@ async function openPage(query = '', { width = 1200, height = 700 } = {}) {
   await page.evaluate(() => window.pyrolens.ready);
   return page;
 }
-const { state, until } = lib;
 const command = (page, c) => page.evaluate((c) => window.pyrolens.command(c), c);
 const corpus = (rel) => `${srv.origin}/corpus/${rel}`;
 
@@ -46,45 +44,12 @@ async function drop(page, rels, pred = (s) => s.nodes.length > 0) {
   await until(page, pred, `drop of ${rels.join(', ')}`);
   return settle(page);
 }
-// The state after a few more frames: the first frame of a new profile may still lay out.
-async function settle(page) {
-  const f0 = await page.evaluate(() => window.pyrolens.frames());
-  await page.waitForFunction((f0) => window.pyrolens.frames() >= f0 + 3, f0);
-  return state(page);
-}
 function typeTotal(s, profile, type) {
   const t = s.profiles[profile].sampleTypes.find((x) => x.type === type);
   assert.ok(t, `sample type ${type} in ${JSON.stringify(s.profiles[profile].sampleTypes)}`);
   return t.total;
 }
 
-// Screenshot the page, save it, and check the flame graph is drawn: many colours, and at
-// the reported rectangles of wide nodes the pixel has the expected palette's hue.
-async function checkDrawn(page, name, { hue = 'warm', minNodes = 5 } = {}) {
-  await page.waitForTimeout(150);  // one more frame after the state was read
-  const s = await state(page);
-  const file = path.join(SHOTS, `${name}.png`);
-  await page.screenshot({ path: file });
-  const img = decodePng(fs.readFileSync(file));
-  const box = await page.locator('#canvas').boundingBox();
-  assert.ok(img.distinctColors() > 20, `${name}: screenshot looks blank`);
-  const wide = s.nodes.filter((n) => n.w >= 8 && n.h >= 8);
-  assert.ok(wide.length >= minNodes, `${name}: only ${wide.length} wide nodes reported`);
-  let good = 0, strong = 0;
-  const bad = [];
-  for (const n of wide) {
-    const [r, g, b] = img.pixel(box.x + n.x + 2, box.y + n.y + 3);
-    const ok = hue === 'warm' ? r >= 150 && r - b >= 40 :
-      hue === 'diff' ? Math.abs(r - g) >= 30 || (r > 90 && Math.abs(r - b) < 30) : true;
-    if (ok) good++; else bad.push(`${n.name}@${n.x},${n.y}=rgb(${r},${g},${b})`);
-    if (Math.abs(r - g) >= 50) strong++;
-  }
-  // A diff shows unchanged nodes neutral: some node must be clearly red or green.
-  if (hue === 'diff') assert.ok(strong > 0, `${name}: no node is coloured as a change`);
-  assert.ok(good >= wide.length * 0.9,
-    `${name}: ${bad.length}/${wide.length} node rects lack the palette: ${bad.slice(0, 5).join(' ')}`);
-  return { s, img, box };
-}
 
 test('cpu profile dropped: root total, nodes, top rows, flame graph drawn', async () => {
   const page = await openPage();

@@ -6,6 +6,7 @@ const assert = require('node:assert/strict');
 const fs = require('fs');
 const http = require('http');
 const path = require('path');
+const { decodePng } = require('./png');
 
 const REPO = path.resolve(__dirname, '../..');
 const SITE = process.env.PYROLENS_SITE || path.join(REPO, 'build/wasm/site');
@@ -171,5 +172,46 @@ async function until(page, pred, what, timeout = 20000) {
   }
 }
 
-module.exports = { REPO, SITE, CORPUS, serve, launch, dropUrls, freePort, startPyrolensServer,
-  state, until };
+// Where the browser tests keep the screenshots they check.
+const SHOTS = path.join(REPO, 'build/wasm/test-screenshots');
+
+// The state after a few more frames and one more (the first frame of a new profile may
+// still lay out, and a screenshot should show the frame the state describes).
+async function settle(page) {
+  const f0 = await page.evaluate(() => window.pyrolens.frames());
+  await page.waitForFunction((f0) => window.pyrolens.frames() >= f0 + 3, f0, { timeout: 20000 });
+  await page.waitForTimeout(150);
+  return state(page);
+}
+
+// Screenshots the page into SHOTS/NAME.png and checks the flame graph is drawn: many
+// colours, at least `minNodes` wide nodes, and at 90% of the reported rectangles of wide
+// nodes the pixel has the palette's hue ('warm'; 'diff': red or green or neutral grey, and
+// some node clearly red or green; 'any': colours only). Returns {s, img, box}.
+async function checkDrawn(page, name, { hue = 'warm', minNodes = 5 } = {}) {
+  const s = await settle(page);
+  const file = path.join(SHOTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  const img = decodePng(fs.readFileSync(file));
+  const box = await page.locator('#canvas').boundingBox();
+  assert.ok(img.distinctColors() > 20, `${name}: screenshot looks blank`);
+  const wide = s.nodes.filter((n) => n.w >= 8 && n.h >= 8);
+  assert.ok(wide.length >= minNodes, `${name}: only ${wide.length} wide nodes reported`);
+  let good = 0, strong = 0;
+  const bad = [];
+  for (const n of wide) {
+    const [r, g, b] = img.pixel(box.x + n.x + 2, box.y + n.y + 3);
+    const ok = hue === 'warm' ? r >= 150 && r - b >= 40 :
+      hue === 'diff' ? Math.abs(r - g) >= 30 || (r > 90 && Math.abs(r - b) < 30) : true;
+    if (ok) good++; else bad.push(`${n.name}@${n.x},${n.y}=rgb(${r},${g},${b})`);
+    if (Math.abs(r - g) >= 50) strong++;
+  }
+  // A diff shows unchanged nodes neutral: some node must be clearly red or green.
+  if (hue === 'diff') assert.ok(strong > 0, `${name}: no node is coloured as a change`);
+  assert.ok(good >= wide.length * 0.9,
+    `${name}: ${bad.length}/${wide.length} node rects lack the palette: ${bad.slice(0, 5).join(' ')}`);
+  return { s, img, box };
+}
+
+module.exports = { REPO, SITE, CORPUS, SHOTS, serve, launch, dropUrls, freePort,
+  startPyrolensServer, state, until, settle, checkDrawn };
