@@ -18,63 +18,6 @@ Status TooManyNodes() {
   return Status::ResourceExhausted("call tree: more than 2^32 - 1 nodes");
 }
 
-// Nodes as they are inserted, before renumbering into sorted pre-order.
-struct RawTree {
-  std::vector<uint32_t> parent, name;
-  std::vector<int64_t> self;  // totals are summed bottom-up after renumbering
-};
-
-// Finds or adds the child of `parent` named `name`; nodes keyed by (parent, name).
-class ChildIndex {
- public:
-  ChildIndex(RawTree* t, size_t expected) : t_(t) {
-    size_t buckets = 1024;
-    while (buckets < expected * 2) buckets <<= 1;
-    slots_.resize(buckets);
-  }
-
-  // Returns kNone when the tree would exceed 32-bit ids.
-  uint32_t FindOrAdd(uint32_t parent, uint32_t name) {
-    size_t mask = slots_.size() - 1;
-    uint64_t h = Hash(parent, name);
-    uint32_t tag = static_cast<uint32_t>(h >> 32);
-    size_t i = h & mask;
-    for (; slots_[i].node != kNone; i = (i + 1) & mask) {
-      uint32_t n = slots_[i].node;
-      if (slots_[i].tag == tag && t_->name[n] == name && t_->parent[n] == parent) return n;
-    }
-    if (t_->name.size() >= kNone - 1) return kNone;
-    uint32_t n = static_cast<uint32_t>(t_->name.size());
-    t_->parent.push_back(parent);
-    t_->name.push_back(name);
-    t_->self.push_back(0);
-    slots_[i] = {n, tag};
-    if (t_->name.size() * 2 > slots_.size()) Grow();
-    return n;
-  }
-
- private:
-  struct Slot {  // the hash's high half: a probe reads the node only when it matches
-    uint32_t node = kNone;
-    uint32_t tag = 0;
-  };
-  static uint64_t Hash(uint32_t parent, uint32_t name) {
-    return Mix64((static_cast<uint64_t>(parent) << 32) | name);
-  }
-  void Grow() {
-    slots_.assign(slots_.size() * 2, Slot());
-    size_t mask = slots_.size() - 1;
-    for (uint32_t n = 1; n < t_->name.size(); ++n) {  // the root is never looked up
-      uint64_t h = Hash(t_->parent[n], t_->name[n]);
-      size_t i = h & mask;
-      while (slots_[i].node != kNone) i = (i + 1) & mask;
-      slots_[i] = {n, static_cast<uint32_t>(h >> 32)};
-    }
-  }
-  RawTree* t_;
-  std::vector<Slot> slots_;
-};
-
 // Turns profile frames into name ids of `names`, caching per function, line and location.
 class FrameNamer {
  public:
@@ -315,80 +258,84 @@ Result<CallTree> BuildCallTree(const Profile& p, const CallTreeOptions& options)
     w = WrapAdd(w, p.values[i * k + options.sample_type]);
   }
 
-  // An upper bound on the nodes (every frame of every weighted stack a new node) sizes
-  // the arrays, capped: trees share prefixes, and wasm heaps commit what is reserved.
-  size_t frames = 1;
+  // The frame names of each weighted stack, root first (inlined lines expanded).
+  CallTree tree;
+  const uint32_t root_name = tree.names.Intern("total");
+  FrameNamer namer(p, options.key, &tree.names);
+  std::vector<uint32_t> seq_offsets{0}, seq, seq_stack;
+  size_t frames = 0;
   for (uint32_t s = 0; s < p.num_stacks(); ++s) {
     if (weight[s] == 0) continue;
     for (const uint32_t* l = p.stack_begin(s); l != p.stack_end(s); ++l) {
       frames += std::max<uint32_t>(1, p.locations[*l].num_lines);
     }
   }
-  const size_t reserve = std::min<size_t>(frames, size_t{1} << 20);
-  CallTree tree;
-  RawTree raw;
-  raw.parent.reserve(reserve);
-  raw.name.reserve(reserve);
-  raw.self.reserve(reserve);
-  raw.parent.push_back(kNone);
-  raw.name.push_back(tree.names.Intern("total"));
-  raw.self.push_back(0);
-  ChildIndex children(&raw, reserve);
-  FrameNamer namer(p, options.key, &tree.names);
+  if (frames >= kNone) return TooManyNodes();
+  seq.reserve(frames);
   for (uint32_t s = 0; s < p.num_stacks(); ++s) {
-    int64_t w = weight[s];
-    if (w == 0) continue;
-    uint32_t cur = 0;
-    for (const uint32_t* l = p.stack_end(s); l != p.stack_begin(s);) {  // root first
+    if (weight[s] == 0) continue;
+    for (const uint32_t* l = p.stack_end(s); l != p.stack_begin(s);) {
       uint32_t loc = *--l;
       const Location& location = p.locations[loc];
       if (location.num_lines == 0) {
-        cur = children.FindOrAdd(cur, namer.Address(loc));
-        if (cur == kNone) return TooManyNodes();
+        seq.push_back(namer.Address(loc));
         continue;
       }
       for (uint32_t j = location.first_line + location.num_lines; j-- > location.first_line;) {
-        cur = children.FindOrAdd(cur, namer.Line(loc, j));  // lines are callee first
-        if (cur == kNone) return TooManyNodes();
+        seq.push_back(namer.Line(loc, j));  // lines are callee first
       }
     }
-    raw.self[cur] = WrapAdd(raw.self[cur], w);
+    seq_offsets.push_back(static_cast<uint32_t>(seq.size()));
+    seq_stack.push_back(s);
   }
 
-  // Children of each raw node as a CSR, sorted by name; then renumber in pre-order.
-  const uint32_t n = static_cast<uint32_t>(raw.name.size());
-  std::vector<uint32_t> child_offsets(n + 1, 0), child_nodes(n > 0 ? n - 1 : 0);
-  for (uint32_t i = 1; i < n; ++i) ++child_offsets[raw.parent[i] + 1];
-  for (uint32_t i = 0; i < n; ++i) child_offsets[i + 1] += child_offsets[i];
-  {
-    std::vector<uint32_t> fill(child_offsets.begin(), child_offsets.end() - 1);
-    for (uint32_t i = 1; i < n; ++i) child_nodes[fill[raw.parent[i]]++] = i;
-  }
+  // Sorted by name rank, root first, the sequences list the tree in pre-order with
+  // children sorted by name: each one adds the nodes past its common prefix with the last.
   std::vector<uint32_t> rank = NameRanks(tree.names);
-  for (uint32_t i = 0; i < n; ++i) {
-    std::sort(child_nodes.begin() + child_offsets[i], child_nodes.begin() + child_offsets[i + 1],
-              [&](uint32_t a, uint32_t b) { return rank[raw.name[a]] < rank[raw.name[b]]; });
+  std::vector<uint32_t> name_of_rank(rank.size());
+  for (uint32_t id = 0; id < rank.size(); ++id) name_of_rank[rank[id]] = id;
+  for (uint32_t& x : seq) x = rank[x];
+  const uint32_t num_seqs = static_cast<uint32_t>(seq_stack.size());
+  std::vector<uint32_t> order(num_seqs);
+  for (uint32_t i = 0; i < num_seqs; ++i) order[i] = i;
+  const uint32_t* S = seq.data();
+  const uint32_t* O = seq_offsets.data();
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return std::lexicographical_compare(S + O[a], S + O[a + 1], S + O[b], S + O[b + 1]);
+  });
+  // Common prefix with the previous sequence in order; then the exact node count.
+  std::vector<uint32_t> common(num_seqs, 0);
+  uint64_t nodes = 1;
+  for (uint32_t i = 0; i < num_seqs; ++i) {
+    uint32_t a = order[i];
+    if (i > 0) {
+      uint32_t b = order[i - 1];
+      common[i] = static_cast<uint32_t>(
+          std::mismatch(S + O[a], S + O[a + 1], S + O[b], S + O[b + 1]).first - (S + O[a]));
+    }
+    nodes += O[a + 1] - O[a] - common[i];
   }
+  if (nodes >= kNone) return TooManyNodes();
+  const uint32_t n = static_cast<uint32_t>(nodes);
   tree.name.resize(n);
   tree.parent.resize(n);
-  tree.self.resize(n);
-  tree.total.resize(n);
-  std::vector<uint32_t> new_id(n, kNone);
-  std::vector<uint32_t> stack{0};
-  uint32_t next = 0;
-  while (!stack.empty()) {
-    uint32_t old = stack.back();
-    stack.pop_back();
-    uint32_t id = next++;
-    new_id[old] = id;
-    tree.name[id] = raw.name[old];
-    tree.parent[id] = old == 0 ? kNone : new_id[raw.parent[old]];
-    tree.self[id] = raw.self[old];
-    tree.total[id] = raw.self[old];
-    for (uint32_t c = child_offsets[old + 1]; c-- > child_offsets[old];) {
-      stack.push_back(child_nodes[c]);
+  tree.self.assign(n, 0);
+  tree.name[0] = root_name;
+  tree.parent[0] = kNone;
+  std::vector<uint32_t> path{0};  // the nodes of the previous sequence, root first
+  uint32_t next = 1;
+  for (uint32_t i = 0; i < num_seqs; ++i) {
+    uint32_t a = order[i];
+    path.resize(common[i] + 1);
+    for (uint32_t j = O[a] + common[i]; j < O[a + 1]; ++j) {
+      tree.name[next] = name_of_rank[S[j]];
+      tree.parent[next] = path.back();
+      path.push_back(next++);
     }
+    int64_t& self = tree.self[path.back()];
+    self = WrapAdd(self, weight[seq_stack[a]]);
   }
+  tree.total = tree.self;
   for (uint32_t i = n; i-- > 1;) {
     int64_t& parent_total = tree.total[tree.parent[i]];
     parent_total = WrapAdd(parent_total, tree.total[i]);

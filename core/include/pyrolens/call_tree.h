@@ -67,8 +67,9 @@ struct CallTree : TreeShape {
 };
 
 // Builds the call tree of column options.sample_type. Stacks are weighted first (values
-// summed per stack id) and each stack with a non-zero weight is inserted once, so the
-// cost is O(samples + sum of unique stack depths), plus sorting children by name.
+// summed per stack id); the frame-name sequences of stacks with a non-zero weight are then
+// sorted (root first, names in byte order), which lists the tree in pre-order, so the cost
+// is O(samples + sum of unique stack depths) plus the sort, with no hash table.
 // Errors: InvalidArgument when sample_type is out of range; Corruption when the
 // profile's ids are inconsistent; ResourceExhausted past 2^32 - 1 nodes.
 // The result owns its names; `profile` need not outlive it.
