@@ -3,7 +3,8 @@
 // functions by (name, system name, file name, start line), locations by (mapping,
 // address relative to the mapping start, folded flag, lines), samples by (stack, labels).
 // Each input's ids are translated lazily through per-input vectors, so an entity is
-// looked up once per input however many samples use it.
+// looked up once per input however many samples use it; entities equal to the previous
+// input's at the same index inherit its translation first (Merger::CarryOver).
 #include "pyrolens/merge.h"
 
 #include <algorithm>
@@ -196,30 +197,22 @@ class Merger {
   // REQUIRES: CheckShape(src, index) passed.
   Status Add(const Profile& src, size_t index) {
     index_ = index;
-    // The previous input's translations become hints: writers that list their tables
-    // in the same order each time (one process, profile after profile) then cost a
-    // compare per entity instead of a hash lookup. Every hint is verified by content.
+    // The previous input's translations become hints (see CarryOver).
     str_hint_.swap(str_map_);
+    mapping_hint_.swap(mapping_map_);
+    mapping_offset_hint_.swap(mapping_offset_);
     function_hint_.swap(function_map_);
     location_hint_.swap(location_map_);
     stack_hint_.swap(stack_map_);
     str_map_.assign(src.strings.size(), kNone);
-    if (src_ != nullptr) {
-      // Strings: one sequential pass over both inputs' tables is much cheaper than a
-      // compare per string in first-use order.
-      const Profile& prev = *src_;  // the previous input, alive for the whole merge
-      size_t n = std::min<size_t>(src.strings.size(), prev.strings.size());
-      n = std::min(n, str_hint_.size());
-      for (size_t k = 0; k < n; ++k) {
-        if (str_hint_[k] != kNone && src.strings[k] == prev.strings[k]) str_map_[k] = str_hint_[k];
-      }
-    }
-    src_ = &src;
     mapping_map_.assign(src.mappings.size(), kNone);
     mapping_offset_.assign(src.mappings.size(), 0);
     function_map_.assign(src.functions.size(), kNone);
     location_map_.assign(src.locations.size(), kNone);
     stack_map_.assign(src.num_stacks(), kNone);
+    const Profile* prev = src_;  // the previous input, alive for the whole merge
+    src_ = &src;
+    if (prev != nullptr) CarryOver(*prev);
     // pprof: the first mapping is the main binary, so it goes first in the output.
     if (out_.mappings.empty() && !src.mappings.empty()) {
       if (MapMapping(0) == kNone) return Bad("mapping 0");
@@ -256,6 +249,85 @@ class Merger {
       }
     }
     return Status();
+  }
+
+  // Writers that list their tables in the same order each time (one process, profile
+  // after profile) give entities equal to the previous input's at the same index. One
+  // sequential pass per table, comparing raw fields, hands such entities the previous
+  // translation; what differs is translated lazily by content as usual. Sequential passes
+  // are much cheaper than lookups in first-use order: the inputs' tables are cold in cache.
+  void CarryOver(const Profile& prev) {
+    const Profile& src = *src_;
+    // A string id whose string equals the previous input's at that id keeps its translation.
+    size_t n = std::min<size_t>({src.strings.size(), prev.strings.size(), str_hint_.size()});
+    for (size_t k = 0; k < n; ++k) {
+      if (str_hint_[k] != kNone && src.strings[k] == prev.strings[k]) str_map_[k] = str_hint_[k];
+    }
+    auto same_str = [&](StringId a, StringId b) {
+      return a == b && a < str_map_.size() && str_map_[a] != kNone;
+    };
+    n = std::min<size_t>({src.mappings.size(), prev.mappings.size(), mapping_hint_.size()});
+    for (size_t k = 0; k < n; ++k) {
+      const Mapping &a = src.mappings[k], &b = prev.mappings[k];
+      if (mapping_hint_[k] != kNone && a.memory_start == b.memory_start &&
+          a.memory_limit == b.memory_limit && a.file_offset == b.file_offset &&
+          same_str(a.filename, b.filename) && same_str(a.build_id, b.build_id)) {
+        mapping_map_[k] = mapping_hint_[k];
+        mapping_offset_[k] = mapping_offset_hint_[k];
+      }
+    }
+    n = std::min<size_t>({src.functions.size(), prev.functions.size(), function_hint_.size()});
+    for (size_t k = 0; k < n; ++k) {
+      const Function &a = src.functions[k], &b = prev.functions[k];
+      if (function_hint_[k] != kNone && same_str(a.name, b.name) &&
+          same_str(a.system_name, b.system_name) && same_str(a.filename, b.filename) &&
+          a.start_line == b.start_line) {
+        function_map_[k] = function_hint_[k];
+      }
+    }
+    n = std::min<size_t>({src.locations.size(), prev.locations.size(), location_hint_.size()});
+    for (size_t k = 0; k < n; ++k) {
+      if (location_hint_[k] != kNone && SameLocation(src.locations[k], prev.locations[k], prev)) {
+        location_map_[k] = location_hint_[k];
+      }
+    }
+    n = std::min<size_t>({src.num_stacks(), prev.num_stacks(), stack_hint_.size()});
+    for (size_t k = 0; k < n; ++k) {
+      if (stack_hint_[k] == kNone) continue;
+      const uint32_t *a = src.stack_begin(k), *ae = src.stack_end(k), *b = prev.stack_begin(k);
+      if (ae - a != prev.stack_end(k) - b) continue;
+      bool same = true;
+      for (; same && a != ae; ++a, ++b) {
+        same = *a == *b && *a < location_map_.size() && location_map_[*a] != kNone;
+      }
+      if (same) stack_map_[k] = stack_hint_[k];
+    }
+  }
+
+  // Whether location `a` of the current input has the content of `b` of `prev` (same raw
+  // ids, each of them carried over).
+  bool SameLocation(const Location& a, const Location& b, const Profile& prev) const {
+    const Profile& src = *src_;
+    if (a.address != b.address || a.is_folded != b.is_folded || a.mapping != b.mapping ||
+        a.num_lines != b.num_lines) {
+      return false;
+    }
+    if (a.mapping != kNone && (a.mapping >= mapping_map_.size() || mapping_map_[a.mapping] == kNone)) {
+      return false;
+    }
+    if (a.first_line > src.lines.size() || a.num_lines > src.lines.size() - a.first_line ||
+        b.first_line > prev.lines.size() || b.num_lines > prev.lines.size() - b.first_line) {
+      return false;
+    }
+    for (uint32_t j = 0; j < a.num_lines; ++j) {
+      const Line &x = src.lines[a.first_line + j], &y = prev.lines[b.first_line + j];
+      if (x.function != y.function || x.line != y.line || x.column != y.column) return false;
+      if (x.function != kNone &&
+          (x.function >= function_map_.size() || function_map_[x.function] == kNone)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   // Fills the sample arrays; returns true when a merged sample summed to all zeros
@@ -374,8 +446,6 @@ class Merger {
       return o.name == f.name && o.system_name == f.system_name && o.filename == f.filename &&
              o.start_line == f.start_line;
     };
-    uint32_t hint = fi < function_hint_.size() ? function_hint_[fi] : kNone;
-    if (hint != kNone && same(hint)) return function_map_[fi] = hint;
     uint64_t h = HashWords({f.name, f.system_name, f.filename, static_cast<uint64_t>(f.start_line)});
     uint32_t id = functions_.Find(h, same);
     if (id == kNone) {
@@ -426,8 +496,6 @@ class Merger {
       uint32_t b = loc_key_offsets_[c], e = loc_key_offsets_[c + 1];
       return e - b == nw && memcmp(&loc_key_words_[b], w, nw * sizeof(uint64_t)) == 0;
     };
-    uint32_t hint = li < location_hint_.size() ? location_hint_[li] : kNone;
-    if (hint != kNone && same(hint)) return location_map_[li] = hint;
     uint64_t h = HashBytes(w, nw * sizeof(uint64_t));
     uint32_t id = locations_.Find(h, same);
     if (id == kNone) {
@@ -463,13 +531,6 @@ class Merger {
         if (m == kNone) return kNone;
       }
       out[j] = m;
-    }
-    uint32_t hint = s < stack_hint_.size() ? stack_hint_[s] : kNone;
-    if (hint != kNone) {
-      uint32_t hb = out_.stack_offsets[hint], he = out_.stack_offsets[hint + 1];
-      if (he - hb == n && memcmp(&out_.stack_locations[hb], out, n * sizeof(uint32_t)) == 0) {
-        return stack_map_[s] = hint;
-      }
     }
     uint32_t id = stacks_.Intern(out, n);
     stack_map_[s] = id;
@@ -551,8 +612,8 @@ class Merger {
   const Profile* src_ = nullptr;
   size_t index_ = 0;
   std::vector<uint32_t> str_map_, mapping_map_, function_map_, location_map_, stack_map_;
-  std::vector<uint32_t> str_hint_, function_hint_, location_hint_, stack_hint_;
-  std::vector<uint64_t> mapping_offset_;
+  std::vector<uint32_t> str_hint_, mapping_hint_, function_hint_, location_hint_, stack_hint_;
+  std::vector<uint64_t> mapping_offset_, mapping_offset_hint_;
 
   // Content indexes of the merged tables.
   IdIndex strings_, mappings_, functions_, locations_, label_sets_;

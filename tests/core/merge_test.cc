@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 
 #include "pyrolens/call_tree.h"
@@ -401,6 +402,33 @@ TEST(MergeTest, DeduplicatesMappingsAcrossAddressSpaceLayouts) {
   EXPECT_EQ(m->locations[0].address, 0x401000u);
   ASSERT_EQ(m->num_samples(), 1u);
   EXPECT_EQ(m->Total(0), 3);
+}
+
+TEST(MergeTest, TablesAlikeByIndexAreStillComparedByContent) {
+  // Inputs whose tables line up index by index (what one writer gives profile after
+  // profile) except for one string, one address or one build id: each difference is a
+  // new entity, the rest is shared.
+  auto make = [](const std::string& callee, uint64_t address, const std::string& build_id,
+                 int64_t value) {
+    auto b = std::make_unique<Builder>("samples", "count");
+    uint32_t m = b->Mapping(0x0, 0x10000, build_id);
+    uint32_t caller = b->Function("main"), fn = b->Function(callee);
+    b->Sample({b->Location(address, {fn}, m), b->Location(0x20, {caller}, m)}, {value});
+    return b;
+  };
+  auto a = make("work", 0x10, "abc", 1), b = make("other", 0x10, "abc", 2),
+       c = make("work", 0x11, "abc", 4), d = make("work", 0x10, "def", 8),
+       e = make("work", 0x10, "abc", 16);
+  Result<Profile> m = Merge({&a->profile(), &b->profile(), &c->profile(), &d->profile(),
+                             &e->profile()});
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ(m->mappings.size(), 2u);
+  EXPECT_EQ(m->functions.size(), 3u);
+  EXPECT_EQ(m->locations.size(), 6u);  // a: 2, b: other@0x10, c: work@0x11, d: both again
+  EXPECT_EQ(m->num_stacks(), 4u);
+  EXPECT_EQ(m->num_samples(), 4u);
+  EXPECT_EQ(m->Total(0), 31);
+  EXPECT_EQ(FlatByFunction(*m, 0), (std::map<std::string, int64_t>{{"work", 29}, {"other", 2}}));
 }
 
 TEST(MergeTest, InlinedFramesAreLocationContent) {
