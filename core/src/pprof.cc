@@ -82,17 +82,39 @@ class RawStackCache {
   size_t used_ = 0;
 };
 
-class PprofReader {
+}  // namespace
+
+// Two passes over the top-level fields: tables first (samples skipped), then, once ids
+// and strings are known, the samples. Each Step resumes at pos_.
+class PprofReader::Impl {
  public:
-  explicit PprofReader(std::string_view data)
+  explicit Impl(std::string_view data)
       : data_(reinterpret_cast<const uint8_t*>(data.data())), size_(data.size()) {}
 
-  Result<Profile> Read() {
-    RETURN_IF_ERROR(ReadTopLevel(/*samples=*/false));
-    RETURN_IF_ERROR(ResolveTables());
-    RETURN_IF_ERROR(ReadTopLevel(/*samples=*/true));
-    return std::move(p_);
+  Result<bool> Step(size_t budget) {
+    if (pass_ == 0) {
+      RETURN_IF_ERROR(ReadTopLevel(/*samples=*/false, budget));
+      if (pos_ == size_) {
+        RETURN_IF_ERROR(ResolveTables());
+        pass_ = 1;
+        pos_ = 0;
+      }
+      return false;
+    }
+    if (pass_ == 1) {
+      RETURN_IF_ERROR(ReadTopLevel(/*samples=*/true, budget));
+      if (pos_ == size_) pass_ = 2;
+    }
+    return pass_ == 2;
   }
+
+  // The tables pass mostly skips samples: a tenth of the work.
+  double progress() const {
+    double done = size_ == 0 ? 1.0 : static_cast<double>(pos_) / size_;
+    return pass_ == 0 ? 0.1 * done : pass_ == 1 ? 0.1 + 0.9 * done : 1.0;
+  }
+
+  Profile Take() { return std::move(p_); }
 
  private:
   std::unique_ptr<CodedInputStream> NewStream() const {
@@ -295,10 +317,19 @@ class PprofReader {
     return Status();
   }
 
-  Status ReadTopLevel(bool samples) {
+  // Reads top-level fields from pos_ until `budget` bytes past it or the end.
+  Status ReadTopLevel(bool samples, size_t budget) {
     auto in = NewStream();
-    bool seen_string = false;
-    while (uint32_t tag = in->ReadTag()) {
+    in->Skip(static_cast<int>(pos_));  // within the buffer: always succeeds
+    const size_t stop = budget >= size_ - pos_ ? size_ : pos_ + budget;
+    for (;;) {
+      size_t here = static_cast<size_t>(in->CurrentPosition());
+      if (here >= stop && here < size_) {
+        pos_ = here;
+        return Status();
+      }
+      uint32_t tag = in->ReadTag();
+      if (tag == 0) break;
       int f = static_cast<int>(tag >> 3), wt = static_cast<int>(tag & 7);
       size_t at = in->CurrentPosition();
       if (f == 2 && wt == kLengthDelimited) {
@@ -332,16 +363,16 @@ class PprofReader {
         case 4: RETURN_IF_ERROR(LocationMsg(in.get())); break;
         case 5: RETURN_IF_ERROR(FunctionMsg(in.get())); break;
         case 6: {
-          std::string name = Format("string_table[%u]", p_.strings.size() - 1 + seen_string);
+          std::string name = Format("string_table[%u]", p_.strings.size() - 1 + seen_string_);
           uint32_t len;
           std::string s;
           if (wt != kLengthDelimited) return Bad(name, at, "expected a length-delimited string");
           if (!in->ReadVarint32(&len) || !in->ReadString(&s, static_cast<int>(len))) {
             return Truncated(name, at);
           }
-          if (!seen_string) {
+          if (!seen_string_) {
             if (!s.empty()) return Bad(name, at, "string_table[0] must be empty");
-            seen_string = true;
+            seen_string_ = true;
           } else {
             p_.strings.Add(s);
           }
@@ -377,6 +408,7 @@ class PprofReader {
     if (!in->ConsumedEntireMessage() || in->CurrentPosition() != static_cast<int>(size_)) {
       return Bad("profile", in->CurrentPosition(), "malformed field tag");
     }
+    pos_ = size_;
     return Status();
   }
 
@@ -647,6 +679,9 @@ class PprofReader {
 
   const uint8_t* data_;
   size_t size_;
+  int pass_ = 0;     // 0 tables, 1 samples, 2 done
+  size_t pos_ = 0;   // where the current pass resumes
+  bool seen_string_ = false;
   Profile p_;
   StackInterner stacks_{&p_};
   IdMap function_ids_, location_ids_;
@@ -660,14 +695,34 @@ class PprofReader {
   std::vector<uint32_t> locs_;
 };
 
+namespace {
+
+Status TooLarge(size_t size) {
+  return Status::ResourceExhausted(Format("pprof: message of %zu bytes exceeds 2 GiB", size));
+}
+
 }  // namespace
 
+PprofReader::PprofReader(std::string_view data) : size_(data.size()) {
+  if (size_ <= INT32_MAX) impl_ = std::make_unique<Impl>(data);
+}
+PprofReader::~PprofReader() = default;
+
+Result<bool> PprofReader::Step(size_t budget) {
+  if (!impl_) return TooLarge(size_);
+  return impl_->Step(budget);
+}
+
+double PprofReader::progress() const { return impl_ ? impl_->progress() : 0.0; }
+
+Profile PprofReader::Take() { return impl_ ? impl_->Take() : Profile(); }
+
 Result<Profile> ReadPprof(std::string_view data) {
-  if (data.size() > INT32_MAX) {
-    return Status::ResourceExhausted(Format("pprof: message of %zu bytes exceeds 2 GiB",
-                                            data.size()));
+  PprofReader reader(data);
+  for (;;) {
+    ASSIGN_OR_RETURN(bool done, reader.Step(SIZE_MAX));
+    if (done) return reader.Take();
   }
-  return PprofReader(data).Read();
 }
 
 bool LooksLikePprof(std::string_view data) {

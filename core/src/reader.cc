@@ -102,32 +102,71 @@ InputFormat DetectFormat(std::string_view data, const char** unsupported) {
 }
 
 Result<Profile> ReadProfile(std::string_view data, const ReadOptions& options) {
-  ByteBuffer storage;
-  ASSIGN_OR_RETURN(std::string_view plain, Decompress(data, &storage, options.max_decompressed));
+  ProfileReader reader(data, options);
+  for (;;) {
+    ASSIGN_OR_RETURN(bool done, reader.Step(SIZE_MAX));
+    if (done) return reader.Take();
+  }
+}
+
+ProfileReader::ProfileReader(std::string_view data, const ReadOptions& options)
+    : data_(data), options_(options) {}
+ProfileReader::~ProfileReader() = default;
+
+Result<bool> ProfileReader::Step(size_t budget) {
+  if (!started_) {
+    started_ = true;
+    return Start();
+  }
+  if (!pprof_) return true;
+  return pprof_->Step(budget);
+}
+
+double ProfileReader::progress() const {
+  return pprof_ ? pprof_->progress() : started_ ? 1.0 : 0.0;
+}
+
+Profile ProfileReader::Take() { return pprof_ ? pprof_->Take() : std::move(profile_); }
+
+Result<bool> ProfileReader::Start() {
+  ASSIGN_OR_RETURN(std::string_view plain, Decompress(data_, &storage_, options_.max_decompressed));
   const char* unsupported;
-  switch (DetectFormat(plain, &unsupported)) {
+  InputFormat format = DetectFormat(plain, &unsupported);
+  if (format == InputFormat::kPprof) {
+    pprof_ = std::make_unique<PprofReader>(plain);
+    return false;
+  }
+  Result<Profile> p = Status::NotSupported(
+      "unrecognised format: not pprof (protobuf), folded stacks or a known compression");
+  switch (format) {
     case InputFormat::kPprof:
-      return ReadPprof(plain);
-    case InputFormat::kFolded:
-      return ReadFolded(plain);
-    case InputFormat::kJfr:
-      return ReadJfr(plain);
-    case InputFormat::kCpuProfile:
-      return ReadCpuProfile(plain);
-    case InputFormat::kHeapProfile:
-      return ReadHeapProfile(plain);
-    case InputFormat::kSpeedscope:
-      return ReadSpeedscope(plain);
-    case InputFormat::kPerfScript:
-      return ReadPerfScript(plain);
     case InputFormat::kUnknown:
+      if (unsupported != nullptr) {
+        p = Status::NotSupported(Format("%s is not supported yet", unsupported));
+      }
+      break;
+    case InputFormat::kFolded:
+      p = ReadFolded(plain);
+      break;
+    case InputFormat::kJfr:
+      p = ReadJfr(plain);
+      break;
+    case InputFormat::kCpuProfile:
+      p = ReadCpuProfile(plain);
+      break;
+    case InputFormat::kHeapProfile:
+      p = ReadHeapProfile(plain);
+      break;
+    case InputFormat::kSpeedscope:
+      p = ReadSpeedscope(plain);
+      break;
+    case InputFormat::kPerfScript:
+      p = ReadPerfScript(plain);
       break;
   }
-  if (unsupported != nullptr) {
-    return Status::NotSupported(Format("%s is not supported yet", unsupported));
-  }
-  return Status::NotSupported(
-      "unrecognised format: not pprof (protobuf), folded stacks or a known compression");
+  if (!p.ok()) return p.status();
+  profile_ = std::move(p).value();
+  return true;
 }
 
 }  // namespace pyrolens

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "pyrolens/pprof.h"
 #include "testing/corpus.h"
 
 namespace pyrolens {
@@ -60,6 +61,62 @@ TEST(ReaderTest, ReadsZstdCompressedPprof) {
   ASSERT_TRUE(a.ok()) << a.status().message();
   EXPECT_EQ(a->Total(1), 1500000000);
   EXPECT_EQ(a->num_samples(), 9u);
+}
+
+// Reads `data` with ProfileReader in steps of `budget` bytes; counts the steps.
+Result<Profile> ReadInSteps(std::string_view data, size_t budget, size_t* steps) {
+  ProfileReader reader(data);
+  double last = 0;
+  for (*steps = 1;; ++*steps) {
+    Result<bool> done = reader.Step(budget);
+    if (!done.ok()) return done.status();
+    EXPECT_GE(reader.progress(), last);
+    last = reader.progress();
+    if (*done) {
+      EXPECT_EQ(reader.progress(), 1.0);
+      return reader.Take();
+    }
+  }
+}
+
+TEST(ReaderTest, StepsReadWhatOneCallReads) {
+  size_t pprof_files = 0;
+  for (const CorpusEntry& e : Corpus()) {
+    if (!testing::IsReadableFormat(e.format)) continue;
+    SCOPED_TRACE(e.path);
+    std::string bytes = testing::ReadCorpusFile(e.path);
+    Result<Profile> whole = ReadProfile(bytes);
+    ASSERT_TRUE(whole.ok()) << whole.status().message();
+    size_t steps = 0;
+    Result<Profile> stepped = ReadInSteps(bytes, 4093, &steps);
+    ASSERT_TRUE(stepped.ok()) << stepped.status().message();
+    EXPECT_EQ(WritePprof(*stepped, false), WritePprof(*whole, false));
+    if (e.format.rfind("pprof", 0) == 0 && WritePprof(*whole, false).size() > 3 * 4093) {
+      EXPECT_GT(steps, 3u);  // really in steps: two passes of several steps each
+      ++pprof_files;
+    }
+  }
+  EXPECT_GT(pprof_files, 20u);
+}
+
+TEST(ReaderTest, StepsFailAsOneCallFails) {
+  std::string bytes = testing::ReadCorpusFile("datakit/cpu.pprof");
+  ByteBuffer storage;
+  Result<std::string_view> plain = Decompress(bytes, &storage);
+  ASSERT_TRUE(plain.ok());
+  size_t failures = 0;
+  for (size_t cut = 1; cut < plain->size(); cut += plain->size() / 97 + 1) {
+    std::string truncated(plain->substr(0, cut));
+    truncated.back() ^= 0x5a;  // and one flipped byte at the cut
+    Result<Profile> whole = ReadProfile(truncated);
+    size_t steps = 0;
+    Result<Profile> stepped = ReadInSteps(truncated, 1, &steps);
+    ASSERT_EQ(whole.ok(), stepped.ok()) << "cut at " << cut;
+    if (whole.ok()) continue;
+    EXPECT_EQ(stepped.status().message(), whole.status().message()) << "cut at " << cut;
+    ++failures;
+  }
+  EXPECT_GT(failures, 50u);
 }
 
 }  // namespace

@@ -3,9 +3,11 @@
 #ifndef PYROLENS_CORE_INCLUDE_PYROLENS_READER_H_
 #define PYROLENS_CORE_INCLUDE_PYROLENS_READER_H_
 
+#include <memory>
 #include <string_view>
 
 #include "pyrolens/compression.h"
+#include "pyrolens/pprof.h"
 #include "pyrolens/profile.h"
 #include "pyrolens/status.h"
 
@@ -35,6 +37,35 @@ InputFormat DetectFormat(std::string_view data, const char** unsupported);
 // the call. Errors: Corruption (bad bytes), NotSupported (a known but unread format),
 // ResourceExhausted (decompressed size over the limit).
 Result<Profile> ReadProfile(std::string_view data, const ReadOptions& options = {});
+
+// ReadProfile in steps, for a UI that must keep drawing while a large profile loads.
+// The first Step decompresses, detects the format and reads any format but pprof whole;
+// a pprof message is then read about `budget` bytes a step (PprofReader). The profile
+// and the errors are those of ReadProfile. REQUIRES: `data` outlives the reader.
+class ProfileReader {
+ public:
+  explicit ProfileReader(std::string_view data, const ReadOptions& options = {});
+  ~ProfileReader();
+  ProfileReader(const ProfileReader&) = delete;
+  ProfileReader& operator=(const ProfileReader&) = delete;
+
+  // True when done, false when more steps are needed; an error status on bad input
+  // (then the reader must not be stepped again).
+  Result<bool> Step(size_t budget);
+  // The share of the work done, 0 to 1.
+  double progress() const;
+  // REQUIRES: Step returned true. Moves the profile out.
+  Profile Take();
+
+ private:
+  Result<bool> Start();
+  std::string_view data_;
+  ReadOptions options_;
+  ByteBuffer storage_;  // the decompressed input
+  std::unique_ptr<PprofReader> pprof_;
+  Profile profile_;  // a whole-read format's result
+  bool started_ = false;
+};
 
 }  // namespace pyrolens
 
