@@ -244,105 +244,263 @@ void DeltaEncode(std::vector<std::vector<int64_t>>* levels, size_t start, size_t
 
 }  // namespace
 
-Result<CallTree> BuildCallTree(const Profile& p, const CallTreeOptions& options) {
-  if (options.sample_type >= p.num_types()) {
-    return Status::InvalidArgument(Format("call tree: sample type %zu out of range (%zu types)",
-                                          options.sample_type, p.num_types()));
+// BuildCallTree as a state machine: each phase works through its items from i_, adding
+// their cost to *spent, and returns to Step once *spent reaches the step's budget. The frame-name sequences of stacks with a
+// non-zero weight, sorted root first by name rank, list the tree in pre-order with
+// children sorted by name: each sequence adds the nodes past its common prefix with the
+// one before. The sort is a merge sort of short runs, so that it can pause too.
+class CallTreeBuilder::Impl {
+ public:
+  Impl(const Profile& p, const CallTreeOptions& options)
+      : p_(p), options_(options), namer_(p, options.key, &tree_.names) {}
+
+  Result<bool> Step(size_t budget) {
+    size_t spent = 0;
+    while (phase_ != kDone && spent < budget) {
+      switch (phase_) {
+        case kCheck: RETURN_IF_ERROR(Check()); spent += p_.num_samples(); break;
+        case kSequences: RETURN_IF_ERROR(Sequences(budget, &spent)); break;
+        case kRank: Rank(); spent += seq_.size(); break;
+        case kSortRuns: SortRuns(budget, &spent); break;
+        case kMerge: MergeRuns(budget, &spent); break;
+        case kCommon: RETURN_IF_ERROR(Common(budget, &spent)); break;
+        case kNodes: Nodes(budget, &spent); break;
+        case kFinish: Finish(); spent += tree_.size(); break;
+        case kDone: break;
+      }
+    }
+    return phase_ == kDone;
   }
-  RETURN_IF_ERROR(CheckProfile(p));
-  // Weigh each unique stack once.
-  std::vector<int64_t> weight(p.num_stacks(), 0);
-  const size_t k = p.num_types();
-  for (size_t i = 0; i < p.num_samples(); ++i) {
-    int64_t& w = weight[p.sample_stack[i]];
-    w = WrapAdd(w, p.values[i * k + options.sample_type]);
+
+  double progress() const {
+    if (phase_ == kDone) return 1.0;
+    // Rough shares of the time each phase takes on large profiles.
+    static constexpr double kStart[] = {0, 0.05, 0.35, 0.45, 0.55, 0.7, 0.75, 0.9, 1.0};
+    double within = 0;
+    switch (phase_) {
+      case kSequences: within = Share(i_, p_.num_stacks()); break;
+      case kSortRuns: within = Share(i_, order_.size()); break;
+      case kMerge: within = Share(width_, order_.size()); break;
+      case kCommon: case kNodes: within = Share(i_, order_.size()); break;
+      default: break;
+    }
+    return kStart[phase_] + (kStart[phase_ + 1] - kStart[phase_]) * within;
+  }
+
+  CallTree Take() { return std::move(tree_); }
+
+ private:
+  enum Phase { kCheck, kSequences, kRank, kSortRuns, kMerge, kCommon, kNodes, kFinish, kDone };
+  static constexpr size_t kRun = 1024;  // sequences per initially sorted run
+
+  static double Share(size_t done, size_t of) { return of == 0 ? 1.0 : std::min(1.0, 1.0 * done / of); }
+
+  Status Check() {
+    if (options_.sample_type >= p_.num_types()) {
+      return Status::InvalidArgument(Format("call tree: sample type %zu out of range (%zu types)",
+                                            options_.sample_type, p_.num_types()));
+    }
+    RETURN_IF_ERROR(CheckProfile(p_));
+    // Weigh each unique stack once; size the sequences.
+    weight_.assign(p_.num_stacks(), 0);
+    const size_t k = p_.num_types();
+    for (size_t i = 0; i < p_.num_samples(); ++i) {
+      int64_t& w = weight_[p_.sample_stack[i]];
+      w = WrapAdd(w, p_.values[i * k + options_.sample_type]);
+    }
+    size_t frames = 0;
+    for (uint32_t s = 0; s < p_.num_stacks(); ++s) {
+      if (weight_[s] == 0) continue;
+      for (const uint32_t* l = p_.stack_begin(s); l != p_.stack_end(s); ++l) {
+        frames += std::max<uint32_t>(1, p_.locations[*l].num_lines);
+      }
+    }
+    if (frames >= kNone) return TooManyNodes();
+    seq_.reserve(frames);
+    root_name_ = tree_.names.Intern("total");
+    Next(kSequences);
+    return Status();
   }
 
   // The frame names of each weighted stack, root first (inlined lines expanded).
-  CallTree tree;
-  const uint32_t root_name = tree.names.Intern("total");
-  FrameNamer namer(p, options.key, &tree.names);
-  std::vector<uint32_t> seq_offsets{0}, seq, seq_stack;
-  size_t frames = 0;
-  for (uint32_t s = 0; s < p.num_stacks(); ++s) {
-    if (weight[s] == 0) continue;
-    for (const uint32_t* l = p.stack_begin(s); l != p.stack_end(s); ++l) {
-      frames += std::max<uint32_t>(1, p.locations[*l].num_lines);
-    }
-  }
-  if (frames >= kNone) return TooManyNodes();
-  seq.reserve(frames);
-  for (uint32_t s = 0; s < p.num_stacks(); ++s) {
-    if (weight[s] == 0) continue;
-    for (const uint32_t* l = p.stack_end(s); l != p.stack_begin(s);) {
-      uint32_t loc = *--l;
-      const Location& location = p.locations[loc];
-      if (location.num_lines == 0) {
-        seq.push_back(namer.Address(loc));
-        continue;
+  Status Sequences(size_t budget, size_t* spent) {
+    for (; i_ < p_.num_stacks() && *spent < budget; ++i_) {
+      const uint32_t s = static_cast<uint32_t>(i_);
+      if (weight_[s] == 0) continue;
+      size_t before = seq_.size();
+      for (const uint32_t* l = p_.stack_end(s); l != p_.stack_begin(s);) {
+        uint32_t loc = *--l;
+        const Location& location = p_.locations[loc];
+        if (location.num_lines == 0) {
+          seq_.push_back(namer_.Address(loc));
+          continue;
+        }
+        for (uint32_t j = location.first_line + location.num_lines; j-- > location.first_line;) {
+          seq_.push_back(namer_.Line(loc, j));  // lines are callee first
+        }
       }
-      for (uint32_t j = location.first_line + location.num_lines; j-- > location.first_line;) {
-        seq.push_back(namer.Line(loc, j));  // lines are callee first
-      }
+      seq_offsets_.push_back(static_cast<uint32_t>(seq_.size()));
+      seq_stack_.push_back(s);
+      *spent += seq_.size() - before + 1;
     }
-    seq_offsets.push_back(static_cast<uint32_t>(seq.size()));
-    seq_stack.push_back(s);
+    if (i_ == p_.num_stacks()) Next(kRank);
+    return Status();
   }
 
-  // Sorted by name rank, root first, the sequences list the tree in pre-order with
-  // children sorted by name: each one adds the nodes past its common prefix with the last.
-  std::vector<uint32_t> rank = NameRanks(tree.names);
-  std::vector<uint32_t> name_of_rank(rank.size());
-  for (uint32_t id = 0; id < rank.size(); ++id) name_of_rank[rank[id]] = id;
-  for (uint32_t& x : seq) x = rank[x];
-  const uint32_t num_seqs = static_cast<uint32_t>(seq_stack.size());
-  std::vector<uint32_t> order(num_seqs);
-  for (uint32_t i = 0; i < num_seqs; ++i) order[i] = i;
-  const uint32_t* S = seq.data();
-  const uint32_t* O = seq_offsets.data();
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+  void Rank() {
+    std::vector<uint32_t> rank = NameRanks(tree_.names);
+    name_of_rank_.resize(rank.size());
+    for (uint32_t id = 0; id < rank.size(); ++id) name_of_rank_[rank[id]] = id;
+    for (uint32_t& x : seq_) x = rank[x];
+    order_.resize(seq_stack_.size());
+    for (uint32_t i = 0; i < order_.size(); ++i) order_[i] = i;
+    Next(kSortRuns);
+  }
+
+  bool Less(uint32_t a, uint32_t b) const {
+    const uint32_t* S = seq_.data();
+    const uint32_t* O = seq_offsets_.data();
     return std::lexicographical_compare(S + O[a], S + O[a + 1], S + O[b], S + O[b + 1]);
-  });
-  // Common prefix with the previous sequence in order; then the exact node count.
-  std::vector<uint32_t> common(num_seqs, 0);
-  uint64_t nodes = 1;
-  for (uint32_t i = 0; i < num_seqs; ++i) {
-    uint32_t a = order[i];
-    if (i > 0) {
-      uint32_t b = order[i - 1];
-      common[i] = static_cast<uint32_t>(
-          std::mismatch(S + O[a], S + O[a + 1], S + O[b], S + O[b + 1]).first - (S + O[a]));
+  }
+  size_t Frames(uint32_t a) const { return seq_offsets_[a + 1] - seq_offsets_[a] + 1; }
+
+  void SortRuns(size_t budget, size_t* spent) {
+    auto less = [this](uint32_t a, uint32_t b) { return Less(a, b); };
+    while (i_ < order_.size() && *spent < budget) {
+      size_t end = std::min(order_.size(), i_ + kRun);
+      for (size_t j = i_; j < end; ++j) *spent += 4 * Frames(order_[j]);
+      std::sort(order_.begin() + i_, order_.begin() + end, less);
+      i_ = end;
     }
-    nodes += O[a + 1] - O[a] - common[i];
-  }
-  if (nodes >= kNone) return TooManyNodes();
-  const uint32_t n = static_cast<uint32_t>(nodes);
-  tree.name.resize(n);
-  tree.parent.resize(n);
-  tree.self.assign(n, 0);
-  tree.name[0] = root_name;
-  tree.parent[0] = kNone;
-  std::vector<uint32_t> path{0};  // the nodes of the previous sequence, root first
-  uint32_t next = 1;
-  for (uint32_t i = 0; i < num_seqs; ++i) {
-    uint32_t a = order[i];
-    path.resize(common[i] + 1);
-    for (uint32_t j = O[a] + common[i]; j < O[a + 1]; ++j) {
-      tree.name[next] = name_of_rank[S[j]];
-      tree.parent[next] = path.back();
-      path.push_back(next++);
+    if (i_ == order_.size()) {
+      width_ = kRun;
+      merged_.resize(order_.size());
+      Next(width_ >= order_.size() ? kCommon : kMerge);
     }
-    int64_t& self = tree.self[path.back()];
-    self = WrapAdd(self, weight[seq_stack[a]]);
   }
-  tree.total = tree.self;
-  for (uint32_t i = n; i-- > 1;) {
-    int64_t& parent_total = tree.total[tree.parent[i]];
-    parent_total = WrapAdd(parent_total, tree.total[i]);
+
+  // One pass merges neighbouring runs of width_ into runs of 2 * width_ in merged_.
+  void MergeRuns(size_t budget, size_t* spent) {
+    auto less = [this](uint32_t a, uint32_t b) { return Less(a, b); };
+    const size_t n = order_.size();
+    while (width_ < n && *spent < budget) {
+      size_t mid = std::min(n, i_ + width_), end = std::min(n, i_ + 2 * width_);
+      std::merge(order_.begin() + i_, order_.begin() + mid, order_.begin() + mid,
+                 order_.begin() + end, merged_.begin() + i_, less);
+      for (size_t j = i_; j < end; ++j) *spent += Frames(order_[j]);
+      i_ = end;
+      if (i_ == n) {
+        order_.swap(merged_);
+        width_ *= 2;
+        i_ = 0;
+      }
+    }
+    if (width_ >= n) {
+      merged_ = {};
+      Next(kCommon);
+    }
   }
-  IndexShape(&tree);
-  Layout(tree, tree.self, tree.total, &tree.x);
-  return tree;
+
+  // The common prefix of each sequence with the one before it; then the node count.
+  Status Common(size_t budget, size_t* spent) {
+    const uint32_t* S = seq_.data();
+    const uint32_t* O = seq_offsets_.data();
+    common_.resize(order_.size());
+    for (; i_ < order_.size() && *spent < budget; ++i_) {
+      uint32_t a = order_[i_];
+      common_[i_] = 0;
+      if (i_ > 0) {
+        uint32_t b = order_[i_ - 1];
+        common_[i_] = static_cast<uint32_t>(
+            std::mismatch(S + O[a], S + O[a + 1], S + O[b], S + O[b + 1]).first - (S + O[a]));
+      }
+      nodes_ += O[a + 1] - O[a] - common_[i_];
+      *spent += Frames(a);
+    }
+    if (i_ < order_.size()) return Status();
+    if (nodes_ >= kNone) return TooManyNodes();
+    const uint32_t n = static_cast<uint32_t>(nodes_);
+    tree_.name.resize(n);
+    tree_.parent.resize(n);
+    tree_.self.assign(n, 0);
+    tree_.name[0] = root_name_;
+    tree_.parent[0] = kNone;
+    path_.assign(1, 0);
+    next_ = 1;
+    Next(kNodes);
+    return Status();
+  }
+
+  void Nodes(size_t budget, size_t* spent) {
+    const uint32_t* S = seq_.data();
+    const uint32_t* O = seq_offsets_.data();
+    for (; i_ < order_.size() && *spent < budget; ++i_) {
+      uint32_t a = order_[i_];
+      path_.resize(common_[i_] + 1);
+      for (uint32_t j = O[a] + common_[i_]; j < O[a + 1]; ++j) {
+        tree_.name[next_] = name_of_rank_[S[j]];
+        tree_.parent[next_] = path_.back();
+        path_.push_back(next_++);
+      }
+      int64_t& self = tree_.self[path_.back()];
+      self = WrapAdd(self, weight_[seq_stack_[a]]);
+      *spent += Frames(a);
+    }
+    if (i_ == order_.size()) Next(kFinish);
+  }
+
+  void Finish() {
+    // What the phases kept is not needed any more.
+    seq_ = {};
+    seq_offsets_ = {};
+    order_ = {};
+    common_ = {};
+    const uint32_t n = tree_.size();
+    tree_.total = tree_.self;
+    for (uint32_t i = n; i-- > 1;) {
+      int64_t& parent_total = tree_.total[tree_.parent[i]];
+      parent_total = WrapAdd(parent_total, tree_.total[i]);
+    }
+    IndexShape(&tree_);
+    Layout(tree_, tree_.self, tree_.total, &tree_.x);
+    Next(kDone);
+  }
+
+  void Next(Phase phase) {
+    phase_ = phase;
+    i_ = 0;
+  }
+
+  const Profile& p_;
+  CallTreeOptions options_;
+  CallTree tree_;
+  FrameNamer namer_;
+  Phase phase_ = kCheck;
+  size_t i_ = 0;  // the current phase's next item
+  uint32_t root_name_ = 0;
+  std::vector<int64_t> weight_;                            // per stack
+  std::vector<uint32_t> seq_offsets_{0}, seq_, seq_stack_;  // per weighted stack
+  std::vector<uint32_t> name_of_rank_;
+  std::vector<uint32_t> order_, merged_;  // sequences in sorted order (merge sort buffers)
+  size_t width_ = 0;                      // merge sort: the width of sorted runs
+  std::vector<uint32_t> common_;          // per order_ position: prefix shared with the one before
+  uint64_t nodes_ = 1;
+  std::vector<uint32_t> path_;  // nodes of the previous sequence, root first
+  uint32_t next_ = 1;
+};
+
+CallTreeBuilder::CallTreeBuilder(const Profile& profile, const CallTreeOptions& options)
+    : impl_(std::make_unique<Impl>(profile, options)) {}
+CallTreeBuilder::~CallTreeBuilder() = default;
+Result<bool> CallTreeBuilder::Step(size_t budget) { return impl_->Step(budget); }
+double CallTreeBuilder::progress() const { return impl_->progress(); }
+CallTree CallTreeBuilder::Take() { return impl_->Take(); }
+
+Result<CallTree> BuildCallTree(const Profile& p, const CallTreeOptions& options) {
+  CallTreeBuilder builder(p, options);
+  ASSIGN_OR_RETURN(bool done, builder.Step(SIZE_MAX));
+  (void)done;  // an unlimited budget finishes
+  return builder.Take();
 }
 
 Result<DiffTree> BuildDiffTree(const CallTree& left, const CallTree& right) {

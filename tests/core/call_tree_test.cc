@@ -147,6 +147,43 @@ TEST(CallTreeTest, RealProfileInvariants) {
   }
 }
 
+TEST(CallTreeTest, StepsBuildWhatOneCallBuilds) {
+  // Over 1,024 stacks each, so the stepped merge sort makes more than one pass.
+  for (const char* file : {"dd-trace-go/big-heap.pprof", "jfr-parser/goland-multichunk.jfr.gz"}) {
+    SCOPED_TRACE(file);
+    Profile p = Load(file);
+    ASSERT_GT(p.num_stacks(), 2048u);
+    for (size_t type = 0; type < p.num_types(); ++type) {
+      CallTree whole = Tree(p, type);
+      for (size_t budget : {1, 97, 5000}) {
+        CallTreeOptions options;
+        options.sample_type = type;
+        CallTreeBuilder builder(p, options);
+        size_t steps = 0;
+        double last = 0;
+        for (;;) {
+          Result<bool> done = builder.Step(budget);
+          ASSERT_TRUE(done.ok()) << done.status().message();
+          ++steps;
+          EXPECT_GE(builder.progress(), last);
+          last = builder.progress();
+          if (*done) break;
+        }
+        EXPECT_EQ(last, 1.0);
+        if (budget < 100) EXPECT_GT(steps, 10u);
+        CallTree t = builder.Take();
+        EXPECT_EQ(t.name, whole.name);
+        EXPECT_EQ(t.parent, whole.parent);
+        EXPECT_EQ(t.self, whole.self);
+        EXPECT_EQ(t.total, whole.total);
+        EXPECT_EQ(t.x, whole.x);
+        EXPECT_EQ(t.level_nodes, whole.level_nodes);
+        for (uint32_t n = 0; n < t.size(); n += 97) EXPECT_EQ(t.node_name(n), whole.node_name(n));
+      }
+    }
+  }
+}
+
 TEST(CallTreeTest, EveryFrameKeyKeepsTotals) {
   Profile p = Load("pyroscope/ingest/heap.pb.gz");
   for (FrameKey key : {FrameKey::kFunction, FrameKey::kFunctionLine, FrameKey::kAddress}) {

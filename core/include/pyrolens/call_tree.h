@@ -19,6 +19,7 @@
 #define PYROLENS_CORE_INCLUDE_PYROLENS_CALL_TREE_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,30 @@ struct CallTree : TreeShape {
 // profile's ids are inconsistent; ResourceExhausted past 2^32 - 1 nodes.
 // The result owns its names; `profile` need not outlive it.
 Result<CallTree> BuildCallTree(const Profile& profile, const CallTreeOptions& options = {});
+
+// BuildCallTree in steps, for a UI that must keep drawing while a large tree is built:
+// each Step does about `budget` units of work (a frame of a stack, a node) and returns.
+// The tree and the errors are those of BuildCallTree.
+// REQUIRES: `profile` outlives the builder and does not change meanwhile.
+class CallTreeBuilder {
+ public:
+  CallTreeBuilder(const Profile& profile, const CallTreeOptions& options);
+  ~CallTreeBuilder();
+  CallTreeBuilder(const CallTreeBuilder&) = delete;
+  CallTreeBuilder& operator=(const CallTreeBuilder&) = delete;
+
+  // True when the tree is built, false when more steps are needed; an error status on
+  // an inconsistent profile (then the builder must not be stepped again).
+  Result<bool> Step(size_t budget);
+  // The share of the work done, 0 to 1.
+  double progress() const;
+  // REQUIRES: Step returned true. Moves the tree out.
+  CallTree Take();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // The union of two call trees: every path of either, with both sides' values (0 where a
 // side lacks the path). Same invariants as CallTree; children sorted by name.
