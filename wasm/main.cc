@@ -17,6 +17,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 
@@ -115,15 +117,15 @@ extern "C" {
 
 // Allocates `size` bytes in the wasm heap for a profile; 0 when memory cannot grow that far
 // (the page then says the file is too large). The caller passes the pointer to pyro_open.
-EMSCRIPTEN_KEEPALIVE void* pyro_alloc(size_t size) { return malloc(size ? size : 1); }
-EMSCRIPTEN_KEEPALIVE void pyro_free(void* p) { free(p); }
+EMSCRIPTEN_KEEPALIVE char* pyro_alloc(size_t size) { return new (std::nothrow) char[size ? size : 1]; }
 
-// Opens the profile held in bytes [data, data+size) (freed here) and labels it `name`.
-// Returns a status JSON string.
-EMSCRIPTEN_KEEPALIVE const char* pyro_open(const char* name, void* data, size_t size) {
-  pyrolens::Status s = g_viewer->Open(name, std::string_view(static_cast<const char*>(data), size));
-  free(data);
-  return StatusJson(s);
+// Starts loading the profile held in bytes [data, data+size) (the viewer owns them from
+// here) and labelled `name`: it is read a few milliseconds of each frame, and ends with a
+// "loaded" or "error" event carrying the load id returned here ({"ok":true,"load":id}).
+EMSCRIPTEN_KEEPALIVE const char* pyro_open(const char* name, char* data, size_t size) {
+  uint32_t id = g_viewer->StartOpen(name, std::unique_ptr<char[]>(data), size);
+  g_out = "{\"ok\":true,\"load\":" + std::to_string(id) + "}";
+  return g_out.c_str();
 }
 
 // Runs one viewer command (see Viewer::Command); returns a status JSON string.

@@ -62,6 +62,9 @@
   function say(text) { if (msg) msg.textContent = text || ''; }
   function fatal(text) {
     dead = true;
+    // A trap (out of memory while building trees) ends the loads in progress too.
+    for (const r of loadWaiters.values()) r({ ok: false, error: text });
+    loadWaiters.clear();
     fatalBox.textContent = text + '\n\nReload the page to continue.';
     fatalBox.hidden = false;
     events.push({ event: 'fatal', message: text });
@@ -75,14 +78,17 @@
   }
   function statusOf(ptr) { return JSON.parse(M.UTF8ToString(ptr)); }
 
-  // ---- Loading. One profile at a time, in order; each shows the viewer's progress bar
-  // for a frame before the (synchronous) decode so the page never looks stuck.
+  // ---- Loading. One profile at a time, in order. The viewer reads the bytes and builds
+  // the first tree a few milliseconds of each frame (its progress bar shows how far), so
+  // the page keeps answering; the load's end comes as a viewer event naming its id.
   let queue = Promise.resolve();
   function enqueue(fn) {
     const p = queue.then(fn, fn);
     queue = p.catch(() => {});
     return p;
   }
+  const loadWaiters = new Map();  // load id -> resolve({ok, error?})
+  function loadEnded(id) { return new Promise((r) => loadWaiters.set(id, r)); }
   async function openBytesNow(name, bytes) {
     await ready;
     if (dead) return { ok: false, error: 'viewer is not running' };
@@ -91,27 +97,15 @@
       return report(name, `${name}: file too large for the browser viewer (${mib(u8.length)}; ` +
         `the limit is ${mib(MAX_FILE_BYTES)}). Use the command line: pyrolens top ${name}`);
     }
-    call('pyro_set_loading', null, ['string', 'number'], [`Decoding ${name} (${mib(u8.length)})`, -1]);
-    await nextFrame();
-    await nextFrame();
     const ptr = call('pyro_alloc', 'number', ['number'], [u8.length]);
     if (!ptr) {
-      call('pyro_set_loading', null, ['string', 'number'], ['', 2]);
       return report(name, `${name}: not enough memory for ${mib(u8.length)} in the browser ` +
         `viewer (wasm memory is limited to 4 GiB). Use the command line: pyrolens top ${name}`);
     }
     M.HEAPU8.set(u8, ptr);
     timings.decodeStart = performance.now();
-    let r;
-    try {
-      r = statusOf(call('pyro_open', 'number', ['string', 'number', 'number'], [name, ptr, u8.length]));
-    } catch (e) {
-      // A trap (out of memory while building trees): the module cannot be trusted any more.
-      fatal(`${name}: the viewer ran out of memory or failed while opening this profile ` +
-        `(${e && e.message ? e.message : e}). It may be too large for the browser; ` +
-        `use the command line: pyrolens top ${name}`);
-      return { ok: false, error: String(e) };
-    }
+    const started = statusOf(call('pyro_open', 'number', ['string', 'number', 'number'], [name, ptr, u8.length]));
+    const r = await loadEnded(started.load);
     timings.decodeEnd = performance.now();
     call('pyro_set_loading', null, ['string', 'number'], ['', 2]);
     if (r.ok) {
@@ -292,6 +286,10 @@
     },
     onViewerEvent(json) {
       const ev = JSON.parse(json);
+      if (ev.load && loadWaiters.has(ev.load)) {
+        loadWaiters.get(ev.load)(ev.event === 'loaded' ? { ok: true } : { ok: false, error: ev.message });
+        loadWaiters.delete(ev.load);
+      }
       events.push(ev);
       if (events.length > 1000) events.splice(0, events.length - 1000);
       for (const cb of listeners) { try { cb(ev); } catch (e) { console.error(e); } }

@@ -43,6 +43,8 @@ int HttpStatusOf(const Status& s) {
       return s.message().rfind("store:", 0) == 0 ? 503 : 413;
     case StatusCode::kNotFound:
       return 404;
+    case StatusCode::kCancelled:
+      return 503;
   }
   return 400;
 }

@@ -170,7 +170,9 @@ TEST(CallTreeTest, StepsBuildWhatOneCallBuilds) {
           if (*done) break;
         }
         EXPECT_EQ(last, 1.0);
-        if (budget < 100) EXPECT_GT(steps, 10u);
+        if (budget < 100) {
+          EXPECT_GT(steps, 10u);
+        }
         CallTree t = builder.Take();
         EXPECT_EQ(t.name, whole.name);
         EXPECT_EQ(t.parent, whole.parent);

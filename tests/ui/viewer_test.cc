@@ -10,7 +10,9 @@
 #include <re2/re2.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <map>
+#include <memory>
 #include <new>
 #include <set>
 #include <string>
@@ -428,6 +430,59 @@ TEST_F(ViewerTest, BadFileShowsErrorAndViewerKeepsWorking) {
   EXPECT_GT(after["nodes"].Size(), 1u);
   Cmd(R"({"cmd":"dismissErrors"})");
   EXPECT_EQ(State()["errors"].Size(), 0u);
+}
+
+// Loads in steps: queued in order, read during frames, each ending with an event that
+// names its id; the shown profile stays until a load ends; Clear cancels what is queued.
+TEST_F(ViewerTest, StartOpenLoadsDuringFramesInOrder) {
+  // Starts loading `relative`'s first `keep` bytes (all when 0).
+  auto start = [this](const std::string& name, const std::string& relative, size_t keep = 0) {
+    std::string b = testing::ReadCorpusFile(relative);
+    size_t size = keep ? keep : b.size();
+    auto owned = std::make_unique<char[]>(size);
+    memcpy(owned.get(), b.data(), size);
+    return viewer_.StartOpen(name, std::move(owned), size);
+  };
+  OpenCorpus("parca/fib.pb.gz");
+  events_.clear();
+  uint32_t heap = start("big-heap.pprof", "dd-trace-go/big-heap.pprof");
+  uint32_t bad = start("bad.pb.gz", "parca/fib.pb.gz", 200);
+  uint32_t cpu = start("cpu.pprof", "datakit/cpu.pprof");
+  EXPECT_TRUE(viewer_.opening());
+  EXPECT_EQ(State()["profiles"].Size(), 1u);  // nothing read before a frame
+  for (int i = 0; i < 1000 && viewer_.opening(); ++i) Frames(1);
+  ASSERT_FALSE(viewer_.opening());
+  ASSERT_EQ(events_.size(), 3u);
+  EXPECT_NE(events_[0].find("\"loaded\""), std::string::npos) << events_[0];
+  EXPECT_NE(events_[0].find("\"load\":" + std::to_string(heap)), std::string::npos);
+  EXPECT_NE(events_[1].find("\"error\""), std::string::npos) << events_[1];
+  EXPECT_NE(events_[1].find("bad.pb.gz: gzip"), std::string::npos) << events_[1];
+  EXPECT_NE(events_[1].find("\"load\":" + std::to_string(bad)), std::string::npos);
+  EXPECT_NE(events_[2].find("\"load\":" + std::to_string(cpu)), std::string::npos);
+  Frames();
+  rapidjson::Document s = State();
+  EXPECT_EQ(s["profiles"].Size(), 3u);
+  Profile p = Load("datakit/cpu.pprof");
+  EXPECT_EQ(s["rootTotal"].GetInt64(), p.Total(DefaultType(p)));
+  EXPECT_TRUE(s["loading"].IsNull());
+  // The tree built in steps is the one Open builds.
+  Viewer other;
+  ASSERT_TRUE(other.Open("cpu.pprof", testing::ReadCorpusFile("datakit/cpu.pprof")).ok());
+  ImGui::NewFrame();
+  other.Frame(kWidth, kHeight);
+  ImGui::Render();
+  rapidjson::Document o;
+  std::string oj = other.StateJson();
+  o.Parse(oj.c_str(), oj.size());
+  EXPECT_EQ(s["numNodes"].GetUint64(), o["numNodes"].GetUint64());
+
+  events_.clear();
+  uint32_t cancelled = start("x.pprof", "datakit/cpu.pprof");
+  viewer_.Clear();
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_NE(events_[0].find("x.pprof: loading cancelled"), std::string::npos) << events_[0];
+  EXPECT_NE(events_[0].find("\"load\":" + std::to_string(cancelled)), std::string::npos);
+  EXPECT_FALSE(viewer_.opening());
 }
 
 TEST_F(ViewerTest, FiltersInvertCollapse) {

@@ -4,6 +4,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 
@@ -105,38 +106,127 @@ void Viewer_Impl::Emit(const std::string& json) const {
   if (on_event) on_event(json);
 }
 
-void Viewer_Impl::ShowError(const std::string& message) {
+void Viewer_Impl::ShowError(const std::string& message, uint32_t load) {
   errors.push_back(message);
   if (errors.size() > 8) errors.erase(errors.begin());
   std::string e = "{\"event\":\"error\",\"message\":";
   AppendJsonString(&e, message);
+  if (load != 0) e += ",\"load\":" + std::to_string(load);
   e += '}';
   Emit(e);
 }
 
 Status Viewer_Impl::Open(std::string name, std::string_view bytes) {
-  Result<Profile> p = ReadProfile(bytes);
-  if (!p.ok()) {
-    Status s = p.status().WithPrefix(name);
-    ShowError(s.message());
+  Load l;
+  l.id = next_load_id++;
+  l.name = std::move(name);
+  l.bytes = bytes;
+  Status error;
+  while (!StepLoad(&l, &error)) {
+  }
+  return FinishLoad(&l, error);
+}
+
+uint32_t Viewer_Impl::StartOpen(std::string name, std::unique_ptr<char[]> bytes, size_t size) {
+  Load& l = loads.emplace_back();
+  l.id = next_load_id++;
+  l.name = std::move(name);
+  l.bytes = std::string_view(bytes.get(), size);
+  l.owned = std::move(bytes);
+  return l.id;
+}
+
+void Viewer_Impl::StepLoads(double budget_ms) {
+  if (loads.empty()) return;
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed_ms = [&] {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+        .count();
+  };
+  while (!loads.empty() && elapsed_ms() < budget_ms) {
+    Load& l = loads.front();
+    Status error;
+    if (StepLoad(&l, &error)) {
+      Load done = std::move(l);
+      loads.pop_front();
+      (void)FinishLoad(&done, error);
+    }
+  }
+  loading = !loads.empty();
+  if (loading) {
+    const Load& l = loads.front();
+    double read = l.profile ? 1.0 : l.reader ? l.reader->progress() : 0.0;
+    double built = l.builder ? l.builder->progress() : 0.0;
+    loading_message = (l.profile ? "Building the call tree of " : "Reading ") + l.name;
+    loading_progress = static_cast<float>(0.6 * read + 0.4 * built);
+  }
+}
+
+bool Viewer_Impl::StepLoad(Load* l, Status* error) {
+  if (!l->profile) {
+    if (!l->reader) l->reader = std::make_unique<ProfileReader>(l->bytes);
+    Result<bool> done = l->reader->Step(1 << 20);
+    if (!done.ok()) {
+      *error = done.status();
+      return true;
+    }
+    if (!*done) return false;
+    l->profile = std::make_unique<Profile>(l->reader->Take());
+    l->reader.reset();  // with the decompressed bytes
+    l->owned.reset();
+    if (l->profile->num_types() == 0) {
+      *error = Status::InvalidArgument("the profile has no sample types");
+      return true;
+    }
+    // The tree RebuildTrees would build first (this profile shown alone, unfiltered),
+    // built here in steps; any other view is built when the load ends.
+    Result<size_t> type = TypeIndex(*l->profile, sample_type);
+    if (source == SourceMode::kSingle && JoinFilters(filters) == JoinFilters(FilterOptions()) &&
+        !collapse && !invert && type.ok()) {
+      CallTreeOptions options;
+      options.sample_type = l->type = *type;
+      l->builder = std::make_unique<CallTreeBuilder>(*l->profile, options);
+    }
+    return l->builder == nullptr;
+  }
+  Result<bool> done = l->builder->Step(1 << 18);
+  if (done.ok() && !*done) return false;
+  if (!done.ok()) l->builder.reset();  // RebuildTrees reports it
+  return true;
+}
+
+Status Viewer_Impl::FinishLoad(Load* l, Status error) {
+  if (!error.ok()) {
+    Status s = error.WithPrefix(l->name);
+    ShowError(s.message(), l->id);
     return s;
   }
-  if (p->num_types() == 0) {
-    Status s = Status::InvalidArgument(name + ": the profile has no sample types");
-    ShowError(s.message());
-    return s;
-  }
-  size_t slash = name.find_last_of("/\\");
-  std::string label = slash == std::string::npos ? name : name.substr(slash + 1);
-  profiles.push_back({std::move(name), std::move(p).value(), std::move(label)});
+  size_t slash = l->name.find_last_of("/\\");
+  std::string label = slash == std::string::npos ? l->name : l->name.substr(slash + 1);
+  profiles.push_back({l->name, std::move(*l->profile), std::move(label)});
   ++profiles_version;
   if (source == SourceMode::kSingle) shown = static_cast<int>(profiles.size()) - 1;
+  if (l->builder) {
+    prebuilt = l->builder->Take();
+    prebuilt_profile = profiles.size() - 1;
+    prebuilt_type = l->type;
+  }
   std::string e = "{\"event\":\"loaded\",\"name\":";
   AppendJsonString(&e, profiles.back().name);
-  e += ",\"index\":" + std::to_string(profiles.size() - 1) + '}';
+  e += ",\"index\":" + std::to_string(profiles.size() - 1);
+  e += ",\"load\":" + std::to_string(l->id) + '}';
   Emit(e);
   EnsureDerived();
   return Status();
+}
+
+void Viewer_Impl::CancelLoads() {
+  while (!loads.empty()) {
+    Load l = std::move(loads.front());
+    loads.pop_front();
+    (void)FinishLoad(&l, Status::Cancelled("loading cancelled"));
+  }
+  loading = false;
 }
 
 void Viewer_Impl::EnsureDerived() {
@@ -153,6 +243,7 @@ void Viewer_Impl::EnsureDerived() {
   if (!(key == built_key)) {
     built_key = key;
     Status s = RebuildTrees();
+    prebuilt.reset();
     if (!s.ok()) ShowError(s.message());
   }
   if (search != built_search || search_regex != built_search_regex ||
@@ -275,6 +366,9 @@ Status Viewer_Impl::RebuildTrees() {
       InvertStacks(&inverted);
       ASSIGN_OR_RETURN(tree, Tree(inverted, type_index));
       ASSIGN_OR_RETURN(table_tree, Tree(*view_source, type_index));
+    } else if (prebuilt && view_source == &profiles[prebuilt_profile].profile &&
+               type_index == prebuilt_type) {
+      tree = std::move(*prebuilt);
     } else {
       ASSIGN_OR_RETURN(tree, Tree(*view_source, type_index));
     }
@@ -680,6 +774,7 @@ Status Viewer_Impl::RunCommand(std::string_view json) {
   } else if (cmd == "dismissErrors") {
     errors.clear();
   } else if (cmd == "clear") {
+    CancelLoads();
     profiles.clear();
     ++profiles_version;
     source = SourceMode::kSingle;
@@ -906,6 +1001,12 @@ Viewer::~Viewer() = default;
 Status Viewer::Open(std::string name, std::string_view bytes) {
   return impl_->Open(std::move(name), bytes);
 }
+
+uint32_t Viewer::StartOpen(std::string name, std::unique_ptr<char[]> bytes, size_t size) {
+  return impl_->StartOpen(std::move(name), std::move(bytes), size);
+}
+
+bool Viewer::opening() const { return !impl_->loads.empty(); }
 
 void Viewer::Clear() { (void)impl_->RunCommand("{\"cmd\":\"clear\"}"); }
 

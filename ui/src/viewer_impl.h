@@ -6,6 +6,7 @@
 
 #include <imgui.h>
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -15,6 +16,7 @@
 #include "pyrolens/call_tree.h"
 #include "pyrolens/filter.h"
 #include "pyrolens/profile.h"
+#include "pyrolens/reader.h"
 #include "pyrolens/views.h"
 
 namespace re2 {
@@ -96,6 +98,23 @@ struct Viewer_Impl {
   std::function<void(const std::string&)> on_event;
   std::function<void(const std::string&, std::string_view)> on_export;
 
+  // ---- loads, read and given their first tree a step at a time (StepLoads, each frame)
+  struct Load {
+    uint32_t id = 0;
+    std::string name;
+    std::unique_ptr<char[]> owned;  // StartOpen's bytes; Open borrows the caller's
+    std::string_view bytes;
+    std::unique_ptr<ProfileReader> reader;
+    std::unique_ptr<Profile> profile;  // once read, while its tree is built
+    std::unique_ptr<CallTreeBuilder> builder;
+    size_t type = 0;
+  };
+  std::deque<Load> loads;
+  uint32_t next_load_id = 1;
+  // A load's tree, for RebuildTrees to take instead of building it again.
+  std::optional<CallTree> prebuilt;
+  size_t prebuilt_profile = 0, prebuilt_type = 0;
+
   // ---- derived data, rebuilt when its key changes
   struct TreeKey {
     uint64_t profiles_version = ~0ull;
@@ -155,10 +174,18 @@ struct Viewer_Impl {
 
   // viewer.cc
   Status Open(std::string name, std::string_view bytes);
+  uint32_t StartOpen(std::string name, std::unique_ptr<char[]> bytes, size_t size);
+  // Works on the queued loads for about `budget_ms`, finishing those that end.
+  void StepLoads(double budget_ms);
+  // One unit of `l`'s work; true when it has ended (then *error says how).
+  bool StepLoad(Load* l, Status* error);
+  Status FinishLoad(Load* l, Status error);
+  void CancelLoads();
   Status RunCommand(const std::string_view json);
   std::string State() const;
   void Emit(const std::string& json) const;
-  void ShowError(const std::string& message);
+  // Shows `message` in the error bar and emits an error event (naming `load` when not 0).
+  void ShowError(const std::string& message, uint32_t load = 0);
   void EnsureDerived();
   Status RebuildTrees();
   void RebuildSearch();

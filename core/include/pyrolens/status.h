@@ -20,6 +20,7 @@ enum class StatusCode {
   kNotSupported,       // a recognised format or feature that is not implemented
   kResourceExhausted,  // a size limit was reached
   kNotFound,
+  kCancelled,          // the caller stopped the work before it ended
 };
 
 class Status {
@@ -32,6 +33,7 @@ class Status {
     return {StatusCode::kResourceExhausted, msg};
   }
   static Status NotFound(std::string msg) { return {StatusCode::kNotFound, msg}; }
+  static Status Cancelled(std::string msg) { return {StatusCode::kCancelled, msg}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -42,6 +42,16 @@ class Viewer {
   // the call.
   Status Open(std::string name, std::string_view bytes);
 
+  // Open in steps, for hosts whose frames must keep coming while a large profile loads:
+  // the viewer takes `bytes` (`size` of them) and reads them, then builds the first call
+  // tree, a few milliseconds of each Frame() at a time, with a progress bar; the views
+  // keep showing what was loaded before. Loads queue in order. Returns the load's id;
+  // the load ends as Open does, with {"event":"loaded",...,"load":id} or
+  // {"event":"error","message",..."load":id} (also when Clear() cancels it).
+  uint32_t StartOpen(std::string name, std::unique_ptr<char[]> bytes, size_t size);
+  // True while StartOpen loads are queued.
+  bool opening() const;
+
   // Removes every loaded profile (the page returns to its "drop a file" state).
   void Clear();
 
@@ -91,7 +101,7 @@ class Viewer {
   Status Command(std::string_view json);
 
   // Receives JSON events: {"event":"select","id","name","self","total"},
-  // {"event":"zoom",...}, {"event":"error","message"}, {"event":"loaded","name"},
+  // {"event":"zoom",...}, {"event":"error","message"}, {"event":"loaded","name","index","load"},
   // {"event":"export","format","name","size"} (the bytes go to the export callback),
   // {"event":"exportPng"} (the host reads back its framebuffer).
   void SetEventCallback(std::function<void(const std::string& json)> callback);
