@@ -111,6 +111,42 @@ void MainLoopStep() {
   });
 }
 
+// WebGL answers some state queries with a round trip to the GPU process: under
+// SwiftShader the scissor box took 36 ms a frame, waiting for the last frame to be drawn.
+// ImGui's OpenGL3 backend asks for the scissor box and the blend state every frame (to
+// restore them), so the page, the context's only user, answers from what was last set.
+void AnswerGlStateLocally() {
+  EM_ASM({
+    const gl = GLctx;
+    const cache = {};
+    for (const p of [gl.SCISSOR_BOX, gl.BLEND_SRC_RGB, gl.BLEND_DST_RGB, gl.BLEND_SRC_ALPHA,
+                     gl.BLEND_DST_ALPHA, gl.BLEND_EQUATION_RGB, gl.BLEND_EQUATION_ALPHA]) {
+      cache[p] = gl.getParameter(p);
+    }
+    const wrap = (name, record) => {
+      const f = gl[name].bind(gl);
+      gl[name] = (...a) => { record(...a); return f(...a); };
+    };
+    const get = gl.getParameter.bind(gl);
+    gl.getParameter = (p) => (p in cache ? cache[p] : get(p));
+    wrap('scissor', (x, y, w, h) => { cache[gl.SCISSOR_BOX] = new Int32Array([x, y, w, h]); });
+    const blend = (sr, dr, sa, da) => {
+      cache[gl.BLEND_SRC_RGB] = sr;
+      cache[gl.BLEND_DST_RGB] = dr;
+      cache[gl.BLEND_SRC_ALPHA] = sa;
+      cache[gl.BLEND_DST_ALPHA] = da;
+    };
+    wrap('blendFunc', (s, d) => blend(s, d, s, d));
+    wrap('blendFuncSeparate', blend);
+    const equation = (rgb, alpha) => {
+      cache[gl.BLEND_EQUATION_RGB] = rgb;
+      cache[gl.BLEND_EQUATION_ALPHA] = alpha;
+    };
+    wrap('blendEquation', (m) => equation(m, m));
+    wrap('blendEquationSeparate', equation);
+  });
+}
+
 }  // namespace
 
 extern "C" {
@@ -185,6 +221,7 @@ int main() {
     return 1;
   }
   glfwMakeContextCurrent(g_window);
+  AnswerGlStateLocally();
 
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Copies the viewer (pyrolens.js, pyrolens.wasm) and the page (web/) into one site
-# directory and prints the gzip-compressed size of the whole viewer against the 2 MB
-# budget. Usage: site.sh SITE_DIR path/to/pyrolens.js WEB_FILE...
+# Copies the wasm modules (each .js with its .wasm: the viewer and the decompression
+# worker's) and the page (web/) into one site directory and prints the gzip-compressed
+# size of the whole viewer against the 2 MB budget.
+# Usage: site.sh SITE_DIR MODULE.js... -- WEB_FILE...
 set -euo pipefail
-site=$1 js=$2; shift 2
+site=$1; shift
 mkdir -p "$site"
-cp "$js" "${js%.js}.wasm" "$site/"
+while [ "$1" != "--" ]; do
+  cp "$1" "${1%.js}.wasm" "$site/"
+  shift
+done
+shift
 cp "$@" "$site/"
 total=0
 for f in "$site"/*; do

@@ -87,6 +87,32 @@
     queue = p.catch(() => {});
     return p;
   }
+  const COPY_SLICE = 32 << 20;
+
+  // gzip and zstd are inflated by core's Decompress in a worker (inflate-worker.js), so the
+  // page never waits on it. When the worker fails (bad bytes, no worker) the viewer gets
+  // the original bytes: it decompresses them itself and reports any error as for any file.
+  function compressed(u8) {
+    return (u8.length >= 2 && u8[0] === 0x1f && u8[1] === 0x8b) ||
+      (u8.length >= 4 && u8[0] === 0x28 && u8[1] === 0xb5 && u8[2] === 0x2f && u8[3] === 0xfd);
+  }
+  function inflate(name, u8) {
+    return new Promise((resolve) => {
+      let worker;
+      try {
+        worker = new Worker('inflate-worker.js');
+      } catch (e) {
+        resolve(u8);
+        return;
+      }
+      const done = (bytes) => { worker.terminate(); resolve(bytes); };
+      worker.onmessage = (e) => done(e.data.ok ? new Uint8Array(e.data.bytes) : u8);
+      worker.onerror = (e) => { e.preventDefault(); done(u8); };
+      call('pyro_set_loading', null, ['string', 'number'], [`Decompressing ${name} (${mib(u8.length)})`, -1]);
+      worker.postMessage({ bytes: u8 });
+    });
+  }
+
   const loadWaiters = new Map();  // load id -> resolve({ok, error?})
   function loadEnded(id) { return new Promise((r) => loadWaiters.set(id, r)); }
   async function openBytesNow(name, bytes) {
@@ -97,14 +123,19 @@
       return report(name, `${name}: file too large for the browser viewer (${mib(u8.length)}; ` +
         `the limit is ${mib(MAX_FILE_BYTES)}). Use the command line: pyrolens top ${name}`);
     }
-    const ptr = call('pyro_alloc', 'number', ['number'], [u8.length]);
+    timings.decodeStart = performance.now();
+    const plain = compressed(u8) ? await inflate(name, u8) : u8;
+    const ptr = call('pyro_alloc', 'number', ['number'], [plain.length]);
     if (!ptr) {
-      return report(name, `${name}: not enough memory for ${mib(u8.length)} in the browser ` +
+      return report(name, `${name}: not enough memory for ${mib(plain.length)} in the browser ` +
         `viewer (wasm memory is limited to 4 GiB). Use the command line: pyrolens top ${name}`);
     }
-    M.HEAPU8.set(u8, ptr);
-    timings.decodeStart = performance.now();
-    const started = statusOf(call('pyro_open', 'number', ['string', 'number', 'number'], [name, ptr, u8.length]));
+    // In slices, a task each: copying hundreds of MiB at once would stall the page.
+    for (let off = 0; off < plain.length; off += COPY_SLICE) {
+      if (off > 0) await new Promise((r) => setTimeout(r, 0));
+      M.HEAPU8.set(plain.subarray(off, off + COPY_SLICE), ptr + off);
+    }
+    const started = statusOf(call('pyro_open', 'number', ['string', 'number', 'number'], [name, ptr, plain.length]));
     const r = await loadEnded(started.load);
     timings.decodeEnd = performance.now();
     call('pyro_set_loading', null, ['string', 'number'], ['', 2]);

@@ -124,43 +124,67 @@ std::vector<uint32_t> NameRanks(const StringTable& names) {
   return rank;
 }
 
+// Lists nodes [b, e) of a pre-order tree by depth: level_nodes[fill[d]++] = node.
+void FillLevels(TreeShape* t, std::vector<uint32_t>* fill, uint32_t b, uint32_t e) {
+  for (uint32_t i = b; i < e; ++i) t->level_nodes[(*fill)[t->depth[i]]++] = i;
+}
+
+// Sizes the level index from the node count of each depth; returns where each level's
+// nodes go (for FillLevels).
+std::vector<uint32_t> SizeLevels(TreeShape* t, const std::vector<uint32_t>& per_depth) {
+  t->level_offsets.assign(per_depth.size() + 1, 0);
+  for (size_t d = 0; d < per_depth.size(); ++d) {
+    t->level_offsets[d + 1] = t->level_offsets[d] + per_depth[d];
+  }
+  t->level_nodes.resize(t->size());
+  return std::vector<uint32_t>(t->level_offsets.begin(), t->level_offsets.end() - 1);
+}
+
 // Fills depth, subtree_end and the level index from `parent` of a pre-order tree.
 void IndexShape(TreeShape* t) {
   uint32_t n = t->size();
   t->depth.assign(n, 0);
-  uint32_t levels = n == 0 ? 0 : 1;
+  std::vector<uint32_t> per_depth(n == 0 ? 0 : 1, 0);
   for (uint32_t i = 1; i < n; ++i) {
-    t->depth[i] = t->depth[t->parent[i]] + 1;
-    levels = std::max(levels, t->depth[i] + 1);
+    uint32_t d = t->depth[i] = t->depth[t->parent[i]] + 1;
+    if (per_depth.size() <= d) per_depth.resize(d + 1, 0);
+    ++per_depth[d];
   }
+  if (n > 0) per_depth[0] = 1;
   t->subtree_end.resize(n);
   for (uint32_t i = 0; i < n; ++i) t->subtree_end[i] = i + 1;
   for (uint32_t i = n; i-- > 1;) {
     uint32_t p = t->parent[i];
     t->subtree_end[p] = std::max(t->subtree_end[p], t->subtree_end[i]);
   }
-  t->level_offsets.assign(levels + 1, 0);
-  for (uint32_t i = 0; i < n; ++i) ++t->level_offsets[t->depth[i] + 1];
-  for (uint32_t d = 0; d < levels; ++d) t->level_offsets[d + 1] += t->level_offsets[d];
-  t->level_nodes.resize(n);
-  std::vector<uint32_t> fill(t->level_offsets.begin(), t->level_offsets.end() - 1);
-  for (uint32_t i = 0; i < n; ++i) t->level_nodes[fill[t->depth[i]]++] = i;
+  std::vector<uint32_t> fill = SizeLevels(t, per_depth);
+  FillLevels(t, &fill, 0, n);
 }
 
-// Pyroscope's layout: self first, then children left to right.
+// Pyroscope's layout (self first, then children left to right) of pre-order nodes [b, e),
+// going on from a walk over [0, b): next[d] is where the next child of the last node
+// seen at depth d starts.
+void LayoutRange(const TreeShape& t, const std::vector<int64_t>& self,
+                 const std::vector<int64_t>& total, std::vector<int64_t>* x,
+                 std::vector<int64_t>* next, uint32_t b, uint32_t e) {
+  for (uint32_t i = b; i < e; ++i) {
+    uint32_t d = t.depth[i];
+    if (next->size() <= d) next->resize(d + 1, 0);
+    int64_t at = 0;
+    if (d > 0) {
+      at = (*next)[d - 1];
+      (*next)[d - 1] = WrapAdd(at, total[i]);
+    }
+    (*x)[i] = at;
+    (*next)[d] = WrapAdd(at, self[i]);
+  }
+}
+
 void Layout(const TreeShape& t, const std::vector<int64_t>& self,
             const std::vector<int64_t>& total, std::vector<int64_t>* x) {
-  uint32_t n = t.size();
-  x->assign(n, 0);
-  std::vector<int64_t> cursor(n, 0);
-  for (uint32_t i = 0; i < n; ++i) {
-    if (i > 0) {
-      uint32_t p = t.parent[i];
-      (*x)[i] = cursor[p];
-      cursor[p] = WrapAdd(cursor[p], total[i]);
-    }
-    cursor[i] = WrapAdd((*x)[i], self[i]);
-  }
+  x->resize(t.size());
+  std::vector<int64_t> next;
+  LayoutRange(t, self, total, x, &next, 0, t.size());
 }
 
 // The k-th largest of `values` (k >= 1, k <= size).
@@ -265,7 +289,10 @@ class CallTreeBuilder::Impl {
         case kMerge: MergeRuns(budget, &spent); break;
         case kCommon: RETURN_IF_ERROR(Common(budget, &spent)); break;
         case kNodes: Nodes(budget, &spent); break;
-        case kFinish: Finish(); spent += tree_.size(); break;
+        case kTotals: Totals(budget, &spent); break;
+        case kLayout: LayoutNodes(budget, &spent); break;
+        case kLevels: Levels(budget, &spent); break;
+        case kLevelCoordinates: LevelCoordinates(budget, &spent); break;
         case kDone: break;
       }
     }
@@ -275,13 +302,16 @@ class CallTreeBuilder::Impl {
   double progress() const {
     if (phase_ == kDone) return 1.0;
     // Rough shares of the time each phase takes on large profiles.
-    static constexpr double kStart[] = {0, 0.05, 0.35, 0.45, 0.55, 0.7, 0.75, 0.9, 1.0};
+    static constexpr double kStart[] = {0,   0.05, 0.3, 0.35, 0.45, 0.55, 0.6,
+                                        0.7, 0.75, 0.85, 0.9, 1.0};
     double within = 0;
     switch (phase_) {
       case kSequences: within = Share(i_, p_.num_stacks()); break;
       case kSortRuns: within = Share(i_, order_.size()); break;
       case kMerge: within = Share(width_, order_.size()); break;
       case kCommon: case kNodes: within = Share(i_, order_.size()); break;
+      case kTotals: within = Share(tree_.size() - i_, tree_.size()); break;
+      case kLayout: case kLevels: case kLevelCoordinates: within = Share(i_, tree_.size()); break;
       default: break;
     }
     return kStart[phase_] + (kStart[phase_ + 1] - kStart[phase_]) * within;
@@ -290,7 +320,10 @@ class CallTreeBuilder::Impl {
   CallTree Take() { return std::move(tree_); }
 
  private:
-  enum Phase { kCheck, kSequences, kRank, kSortRuns, kMerge, kCommon, kNodes, kFinish, kDone };
+  enum Phase {
+    kCheck, kSequences, kRank, kSortRuns, kMerge, kCommon, kNodes, kTotals, kLayout, kLevels,
+    kLevelCoordinates, kDone
+  };
   static constexpr size_t kRun = 1024;  // sequences per initially sorted run
 
   static double Share(size_t done, size_t of) { return of == 0 ? 1.0 : std::min(1.0, 1.0 * done / of); }
@@ -419,51 +452,116 @@ class CallTreeBuilder::Impl {
     }
     if (i_ < order_.size()) return Status();
     if (nodes_ >= kNone) return TooManyNodes();
+    // Reserved now, grown as nodes come: a large array's pages are first touched a step at
+    // a time (in wasm, touching 50 MB of new memory at once took 250 ms).
     const uint32_t n = static_cast<uint32_t>(nodes_);
-    tree_.name.resize(n);
-    tree_.parent.resize(n);
-    tree_.self.assign(n, 0);
-    tree_.name[0] = root_name_;
-    tree_.parent[0] = kNone;
+    for (auto* v : {&tree_.name, &tree_.parent, &tree_.depth, &tree_.subtree_end,
+                    &tree_.level_nodes}) {
+      v->reserve(n);
+    }
+    for (auto* v : {&tree_.self, &tree_.total, &tree_.x}) v->reserve(n);
+    AddNode(root_name_, kNone, 0);
+    per_depth_.assign(1, 1);
     path_.assign(1, 0);
     next_ = 1;
     Next(kNodes);
     return Status();
   }
 
+  // Nodes in pre-order with their depth; a node's subtree ends where the next sequence
+  // leaves it.
   void Nodes(size_t budget, size_t* spent) {
     const uint32_t* S = seq_.data();
     const uint32_t* O = seq_offsets_.data();
     for (; i_ < order_.size() && *spent < budget; ++i_) {
       uint32_t a = order_[i_];
-      path_.resize(common_[i_] + 1);
+      EndPath(common_[i_] + 1);
       for (uint32_t j = O[a] + common_[i_]; j < O[a + 1]; ++j) {
-        tree_.name[next_] = name_of_rank_[S[j]];
-        tree_.parent[next_] = path_.back();
+        const uint32_t d = static_cast<uint32_t>(path_.size());
+        AddNode(name_of_rank_[S[j]], path_.back(), d);
+        if (per_depth_.size() <= d) per_depth_.resize(d + 1, 0);
+        ++per_depth_[d];
         path_.push_back(next_++);
       }
       int64_t& self = tree_.self[path_.back()];
       self = WrapAdd(self, weight_[seq_stack_[a]]);
       *spent += Frames(a);
     }
-    if (i_ == order_.size()) Next(kFinish);
-  }
-
-  void Finish() {
+    tree_.total.resize(next_);
+    tree_.x.resize(next_);
+    tree_.level_nodes.resize(next_);
+    if (i_ < order_.size()) return;
+    EndPath(0);
     // What the phases kept is not needed any more.
     seq_ = {};
     seq_offsets_ = {};
     order_ = {};
     common_ = {};
-    const uint32_t n = tree_.size();
-    tree_.total = tree_.self;
-    for (uint32_t i = n; i-- > 1;) {
-      int64_t& parent_total = tree_.total[tree_.parent[i]];
-      parent_total = WrapAdd(parent_total, tree_.total[i]);
+    std::copy(tree_.self.begin(), tree_.self.end(), tree_.total.begin());
+    Next(kTotals);
+    i_ = tree_.size();
+  }
+
+  void AddNode(uint32_t name, uint32_t parent, uint32_t depth) {
+    tree_.name.push_back(name);
+    tree_.parent.push_back(parent);
+    tree_.depth.push_back(depth);
+    tree_.subtree_end.push_back(0);  // set when the node leaves the path
+    tree_.self.push_back(0);
+  }
+
+  // Ends the subtrees of the path's nodes past the first `keep`.
+  void EndPath(size_t keep) {
+    for (size_t k = path_.size(); k-- > keep;) tree_.subtree_end[path_[k]] = next_;
+    path_.resize(keep);
+  }
+
+  void Totals(size_t budget, size_t* spent) {
+    for (; i_ > 1 && *spent < budget; --i_, ++*spent) {
+      int64_t& parent_total = tree_.total[tree_.parent[i_ - 1]];
+      parent_total = WrapAdd(parent_total, tree_.total[i_ - 1]);
     }
-    IndexShape(&tree_);
-    Layout(tree_, tree_.self, tree_.total, &tree_.x);
-    Next(kDone);
+    if (i_ > 1) return;
+    Next(kLayout);
+  }
+
+  void LayoutNodes(size_t budget, size_t* spent) {
+    uint32_t end = RangeEnd(budget - *spent);
+    LayoutRange(tree_, tree_.self, tree_.total, &tree_.x, &next_x_, static_cast<uint32_t>(i_), end);
+    *spent += end - i_;
+    i_ = end;
+    if (i_ < tree_.size()) return;
+    fill_ = SizeLevels(&tree_, per_depth_);
+    Next(kLevels);
+  }
+
+  void Levels(size_t budget, size_t* spent) {
+    uint32_t end = RangeEnd(budget - *spent);
+    FillLevels(&tree_, &fill_, static_cast<uint32_t>(i_), end);
+    *spent += end - i_;
+    i_ = end;
+    if (i_ < tree_.size()) return;
+    tree_.level_x.reserve(options_.level_coordinates ? tree_.size() : 0);
+    tree_.level_end.reserve(options_.level_coordinates ? tree_.size() : 0);
+    Next(options_.level_coordinates ? kLevelCoordinates : kDone);
+  }
+
+  // Appended in level order, so that their pages are first touched a step at a time.
+  void LevelCoordinates(size_t budget, size_t* spent) {
+    uint32_t end = RangeEnd(budget - *spent);
+    for (size_t k = i_; k < end; ++k) {
+      uint32_t node = tree_.level_nodes[k];
+      tree_.level_x.push_back(tree_.x[node]);
+      tree_.level_end.push_back(WrapAdd(tree_.x[node], tree_.total[node]));
+    }
+    *spent += end - i_;
+    i_ = end;
+    if (i_ == tree_.size()) Next(kDone);
+  }
+
+  // The end of the next range of nodes from i_ that `room` units pay for.
+  uint32_t RangeEnd(size_t room) const {
+    return static_cast<uint32_t>(room >= tree_.size() - i_ ? tree_.size() : i_ + room);
   }
 
   void Next(Phase phase) {
@@ -487,6 +585,8 @@ class CallTreeBuilder::Impl {
   uint64_t nodes_ = 1;
   std::vector<uint32_t> path_;  // nodes of the previous sequence, root first
   uint32_t next_ = 1;
+  std::vector<uint32_t> per_depth_, fill_;  // nodes per depth; where the next goes in its level
+  std::vector<int64_t> next_x_;             // LayoutRange's walk
 };
 
 CallTreeBuilder::CallTreeBuilder(const Profile& profile, const CallTreeOptions& options)

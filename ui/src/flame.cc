@@ -148,8 +148,8 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
       continue;
     }
     // Level-ordered copies of x and x + total: the searches below read contiguous memory.
-    const int64_t* LX = data.level_x.data();
-    const int64_t* LE = data.level_end.data();
+    const int64_t* LX = data.level_x->data();
+    const int64_t* LE = data.level_end->data();
     const uint32_t* LN = t.level_nodes.data();
     const size_t hi = t.level_offsets[d + 1];
     size_t p =

@@ -13,7 +13,7 @@ namespace {
 
 // How long a frame works on loads (StartOpen): long enough that loading is not slowed
 // much by drawing, short enough that the page answers within 100 ms.
-constexpr double kLoadMsPerFrame = 40;
+constexpr double kLoadMsPerFrame = 80;
 
 constexpr ImGuiWindowFlags kRootFlags =
     ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |

@@ -79,10 +79,26 @@ Result<Profile> Transform(const Profile& in, const ProfileFilter& filter, bool c
   return p;
 }
 
-Result<CallTree> Tree(const Profile& p, size_t type) {
+// Options of a tree of column `type`; a panel draws it when `drawn`.
+CallTreeOptions TreeOptions(size_t type, bool drawn) {
   CallTreeOptions options;
   options.sample_type = type;
-  return BuildCallTree(p, options);
+  options.level_coordinates = drawn;
+  return options;
+}
+
+Result<CallTree> Tree(const Profile& p, size_t type, bool drawn) {
+  return BuildCallTree(p, TreeOptions(type, drawn));
+}
+
+// Points `data` at a call tree's arrays.
+void Show(const CallTree& t, TreeData* data) {
+  data->shape = &t;
+  data->x = &t.x;
+  data->total = &t.total;
+  data->self = &t.self;
+  data->level_x = &t.level_x;
+  data->level_end = &t.level_end;
 }
 
 // The value column named `name` in `p` ("" = the default); InvalidArgument when absent.
@@ -165,7 +181,7 @@ void Viewer_Impl::StepLoads(double budget_ms) {
 bool Viewer_Impl::StepLoad(Load* l, Status* error) {
   if (!l->profile) {
     if (!l->reader) l->reader = std::make_unique<ProfileReader>(l->bytes);
-    Result<bool> done = l->reader->Step(1 << 20);
+    Result<bool> done = l->reader->Step(1 << 18);
     if (!done.ok()) {
       *error = done.status();
       return true;
@@ -183,13 +199,12 @@ bool Viewer_Impl::StepLoad(Load* l, Status* error) {
     Result<size_t> type = TypeIndex(*l->profile, sample_type);
     if (source == SourceMode::kSingle && JoinFilters(filters) == JoinFilters(FilterOptions()) &&
         !collapse && !invert && type.ok()) {
-      CallTreeOptions options;
-      options.sample_type = l->type = *type;
-      l->builder = std::make_unique<CallTreeBuilder>(*l->profile, options);
+      l->type = *type;
+      l->builder = std::make_unique<CallTreeBuilder>(*l->profile, TreeOptions(*type, /*drawn=*/true));
     }
     return l->builder == nullptr;
   }
-  Result<bool> done = l->builder->Step(1 << 18);
+  Result<bool> done = l->builder->Step(1 << 16);
   if (done.ok() && !*done) return false;
   if (!done.ok()) l->builder.reset();  // RebuildTrees reports it
   return true;
@@ -259,6 +274,7 @@ void Viewer_Impl::EnsureDerived() {
 Status Viewer_Impl::RebuildTrees() {
   ++tree_version;
   tooltip_node = kNone;
+  drawn.clear();  // the last frame's nodes are the old tree's
   main = TreeData();
   tree = CallTree();
   table_tree.reset();
@@ -308,7 +324,7 @@ Status Viewer_Impl::RebuildTrees() {
         return Status::InvalidArgument("diff: the comparison profile has no sample type " +
                                        type_name);
       }
-      ASSIGN_OR_RETURN(*trees[i], Tree(use, type));
+      ASSIGN_OR_RETURN(*trees[i], Tree(use, type, /*drawn=*/false));
     }
     ASSIGN_OR_RETURN(diff, BuildDiffTree(diff_base_tree, diff_comparison_tree));
     const uint32_t n = diff.size();
@@ -320,10 +336,19 @@ Status Viewer_Impl::RebuildTrees() {
       diff_total[i] = diff.left_total[i] + diff.right_total[i];
       diff_self[i] = diff.left_self[i] + diff.right_self[i];
     }
+    const std::vector<uint32_t>& ln = diff.level_nodes;
+    diff_level_x.resize(ln.size());
+    diff_level_end.resize(ln.size());
+    for (size_t i = 0; i < ln.size(); ++i) {
+      diff_level_x[i] = diff_x[ln[i]];
+      diff_level_end[i] = diff_x[ln[i]] + diff_total[ln[i]];
+    }
     main.shape = &diff;
     main.x = &diff_x;
     main.total = &diff_total;
     main.self = &diff_self;
+    main.level_x = &diff_level_x;
+    main.level_end = &diff_level_end;
     main.diff = &diff;
     main.base_root = diff.left_total[0];
     main.comparison_root = diff.right_total[0];
@@ -333,7 +358,7 @@ Status Viewer_Impl::RebuildTrees() {
     bool changed = false;
     ASSIGN_OR_RETURN(view_profile, Transform(cmp, *filter, collapse, &changed));
     view_source = changed ? &view_profile : &cmp;
-    ASSIGN_OR_RETURN(table_tree, Tree(*view_source, type_index));
+    ASSIGN_OR_RETURN(table_tree, Tree(*view_source, type_index, /*drawn=*/false));
   } else {
     if (source == SourceMode::kDiff) source = SourceMode::kSingle;
     const Profile* in = nullptr;
@@ -364,18 +389,15 @@ Status Viewer_Impl::RebuildTrees() {
     if (invert) {
       Profile inverted = *view_source;
       InvertStacks(&inverted);
-      ASSIGN_OR_RETURN(tree, Tree(inverted, type_index));
-      ASSIGN_OR_RETURN(table_tree, Tree(*view_source, type_index));
+      ASSIGN_OR_RETURN(tree, Tree(inverted, type_index, /*drawn=*/true));
+      ASSIGN_OR_RETURN(table_tree, Tree(*view_source, type_index, /*drawn=*/false));
     } else if (prebuilt && view_source == &profiles[prebuilt_profile].profile &&
                type_index == prebuilt_type) {
       tree = std::move(*prebuilt);
     } else {
-      ASSIGN_OR_RETURN(tree, Tree(*view_source, type_index));
+      ASSIGN_OR_RETURN(tree, Tree(*view_source, type_index, /*drawn=*/true));
     }
-    main.shape = &tree;
-    main.x = &tree.x;
-    main.total = &tree.total;
-    main.self = &tree.self;
+    Show(tree, &main);
     RebuildColors(&main);
   }
 
@@ -400,15 +422,6 @@ void Viewer_Impl::RebuildColors(TreeData* data) {
   data->name_color.resize(names.size());
   for (uint32_t i = 0; i < names.size(); ++i) data->name_color[i] = PackageColor(names[i], dark);
   data->name_match.assign(names.size(), 0);
-  if (data->level_x.size() != data->shape->level_nodes.size()) {
-    const std::vector<uint32_t>& ln = data->shape->level_nodes;
-    data->level_x.resize(ln.size());
-    data->level_end.resize(ln.size());
-    for (size_t i = 0; i < ln.size(); ++i) {
-      data->level_x[i] = (*data->x)[ln[i]];
-      data->level_end[i] = (*data->x)[ln[i]] + (*data->total)[ln[i]];
-    }
-  }
 }
 
 void Viewer_Impl::RebuildSearch() {
@@ -473,7 +486,7 @@ void Viewer_Impl::RebuildSandwich() {
   for (int side = 0; side < 2; ++side) {
     Profile p = *view_source;
     KeepSandwichSide(&p, selected_name, side ? SandwichSide::kCallees : SandwichSide::kCallers);
-    Result<CallTree> t = Tree(p, type_index);
+    Result<CallTree> t = Tree(p, type_index, /*drawn=*/true);
     if (!t.ok()) {
       ShowError(t.status().message());
       return;
@@ -481,10 +494,7 @@ void Viewer_Impl::RebuildSandwich() {
     CallTree& dst = side ? callees_tree : callers_tree;
     TreeData& data = side ? callees : callers;
     dst = std::move(t).value();
-    data.shape = &dst;
-    data.x = &dst.x;
-    data.total = &dst.total;
-    data.self = &dst.self;
+    Show(dst, &data);
     RebuildColors(&data);
   }
   // Each half opens on the function itself (node 1), its synthetic root drawn faded.
@@ -908,7 +918,6 @@ std::string Viewer_Impl::State() const {
   o += ",\"nodes\":[";
   for (size_t i = 0; have && i < drawn.size(); ++i) {
     const DrawnNode& d = drawn[i];
-    if (d.id >= t->size()) continue;
     if (i) o += ',';
     o += "{\"id\":" + std::to_string(d.id) + ",\"name\":";
     AppendJsonString(&o, t->node_name(d.id));

@@ -41,7 +41,9 @@ struct TreeData {
   int64_t base_root = 0, comparison_root = 0;
   std::vector<ImU32> name_color;            // per name id
   std::vector<uint8_t> name_match;          // per name id: matches the search
-  std::vector<int64_t> level_x, level_end;  // per level_nodes position: x and x + total
+  // Per level_nodes position: x and x + total (CallTree::level_x/level_end, or the diff's).
+  const std::vector<int64_t>* level_x = nullptr;
+  const std::vector<int64_t>* level_end = nullptr;
   bool valid() const { return shape != nullptr && shape->size() > 0; }
 };
 
@@ -133,7 +135,7 @@ struct Viewer_Impl {
   CallTree tree;                       // what the main panel draws (inverted when asked)
   std::optional<CallTree> table_tree;  // the not-inverted tree, only when inverted
   DiffTree diff;
-  std::vector<int64_t> diff_x, diff_total, diff_self;
+  std::vector<int64_t> diff_x, diff_total, diff_self, diff_level_x, diff_level_end;
   CallTree diff_base_tree, diff_comparison_tree;
   TreeData main;
   TopTable top;

@@ -38,6 +38,7 @@ enum class FrameKey {
 struct CallTreeOptions {
   size_t sample_type = 0;  // value column (index into Profile::sample_types)
   FrameKey key = FrameKey::kFunction;
+  bool level_coordinates = false;  // also fill CallTree::level_x and level_end
 };
 
 // The shape shared by CallTree and DiffTree: names, parents and the pre-order indexes.
@@ -65,6 +66,9 @@ struct CallTree : TreeShape {
   std::vector<int64_t> self;   // per node: value of stacks ending here
   std::vector<int64_t> total;  // per node: value of stacks through here
   std::vector<int64_t> x;      // per node: start along the x axis, in value units
+  // With CallTreeOptions::level_coordinates, per level_nodes position: x and x + total,
+  // the contiguous arrays a flame-graph drawer searches for the visible range of a level.
+  std::vector<int64_t> level_x, level_end;
 };
 
 // Builds the call tree of column options.sample_type. Stacks are weighted first (values
