@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "profile.pb.h"
+#include "pprof_reader.h"
 #include "pyrolens/compression.h"
 
 namespace pyrolens {

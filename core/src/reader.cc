@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "pprof_reader.h"
 #include "pyrolens/cpuprofile.h"
 #include "pyrolens/folded.h"
 #include "pyrolens/jfr.h"

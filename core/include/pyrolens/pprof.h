@@ -8,7 +8,6 @@
 #ifndef PYROLENS_CORE_INCLUDE_PYROLENS_PPROF_H_
 #define PYROLENS_CORE_INCLUDE_PYROLENS_PPROF_H_
 
-#include <memory>
 #include <string>
 #include <string_view>
 
@@ -20,31 +19,6 @@ namespace pyrolens {
 // Parses an uncompressed pprof message. Returns Corruption naming field and offset
 // on malformed input. `data` need not outlive the call.
 Result<Profile> ReadPprof(std::string_view data);
-
-// ReadPprof in steps, for a UI that must keep drawing while a large profile loads: each
-// Step reads about `budget` more bytes of the message (it is read twice: tables, then
-// samples). The profile and the errors are those of ReadPprof.
-// REQUIRES: `data` outlives the reader.
-class PprofReader {
- public:
-  explicit PprofReader(std::string_view data);
-  ~PprofReader();
-  PprofReader(const PprofReader&) = delete;
-  PprofReader& operator=(const PprofReader&) = delete;
-
-  // True when the whole message is read, false when more steps are needed; an error
-  // status on bad input (then the reader must not be stepped again).
-  Result<bool> Step(size_t budget);
-  // The share of the work done, 0 to 1.
-  double progress() const;
-  // REQUIRES: Step returned true. Moves the profile out.
-  Profile Take();
-
- private:
-  class Impl;
-  size_t size_;
-  std::unique_ptr<Impl> impl_;
-};
 
 // True when `data` (uncompressed) plausibly starts a pprof message: a cheap check
 // used by format detection, not a validation.

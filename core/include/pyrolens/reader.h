@@ -7,11 +7,12 @@
 #include <string_view>
 
 #include "pyrolens/compression.h"
-#include "pyrolens/pprof.h"
 #include "pyrolens/profile.h"
 #include "pyrolens/status.h"
 
 namespace pyrolens {
+
+class PprofReader;  // core/src/pprof_reader.h
 
 enum class InputFormat {
   kUnknown,

@@ -1,0 +1,39 @@
+// [Internal] ReadPprof in steps, for ProfileReader (reader.h).
+#ifndef PYROLENS_CORE_SRC_PPROF_READER_H_
+#define PYROLENS_CORE_SRC_PPROF_READER_H_
+
+#include <memory>
+#include <string_view>
+
+#include "pyrolens/profile.h"
+#include "pyrolens/status.h"
+
+namespace pyrolens {
+
+// Each Step reads about `budget` more bytes of the message (it is read twice: tables, then
+// samples). The profile and the errors are those of ReadPprof.
+// REQUIRES: `data` outlives the reader.
+class PprofReader {
+ public:
+  explicit PprofReader(std::string_view data);
+  ~PprofReader();
+  PprofReader(const PprofReader&) = delete;
+  PprofReader& operator=(const PprofReader&) = delete;
+
+  // True when the whole message is read, false when more steps are needed; an error
+  // status on bad input (then the reader must not be stepped again).
+  Result<bool> Step(size_t budget);
+  // The share of the work done, 0 to 1.
+  double progress() const;
+  // REQUIRES: Step returned true. Moves the profile out.
+  Profile Take();
+
+ private:
+  class Impl;
+  size_t size_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pyrolens
+
+#endif  // PYROLENS_CORE_SRC_PPROF_READER_H_
