@@ -96,12 +96,21 @@
     return (u8.length >= 2 && u8[0] === 0x1f && u8[1] === 0x8b) ||
       (u8.length >= 4 && u8[0] === 0x28 && u8[1] === 0xb5 && u8[2] === 0x2f && u8[3] === 0xfd);
   }
+  // A worker is started ahead (its module compiled while the page is idle); each file gets
+  // a fresh one, ended afterwards so that its memory goes back.
+  let spareWorker = null;
+  function startWorker() {
+    try {
+      spareWorker = new Worker('inflate-worker.js');
+    } catch (e) {
+      spareWorker = null;
+    }
+  }
   function inflate(name, u8) {
     return new Promise((resolve) => {
-      let worker;
-      try {
-        worker = new Worker('inflate-worker.js');
-      } catch (e) {
+      const worker = spareWorker;
+      startWorker();
+      if (!worker) {
         resolve(u8);
         return;
       }
@@ -125,6 +134,7 @@
     }
     timings.decodeStart = performance.now();
     const plain = compressed(u8) ? await inflate(name, u8) : u8;
+    timings.inflateEnd = performance.now();
     const ptr = call('pyro_alloc', 'number', ['number'], [plain.length]);
     if (!ptr) {
       return report(name, `${name}: not enough memory for ${mib(plain.length)} in the browser ` +
@@ -135,6 +145,7 @@
       if (off > 0) await new Promise((r) => setTimeout(r, 0));
       M.HEAPU8.set(plain.subarray(off, off + COPY_SLICE), ptr + off);
     }
+    timings.copyEnd = performance.now();
     const started = statusOf(call('pyro_open', 'number', ['string', 'number', 'number'], [name, ptr, plain.length]));
     const r = await loadEnded(started.load);
     timings.decodeEnd = performance.now();
@@ -349,6 +360,7 @@
       // The page chrome follows the viewer's theme.
       document.documentElement.classList.toggle('dark', (theme || (state() || {}).theme) === 'dark');
       readyResolve();
+      startWorker();
       toHost({ type: 'pyrolens.ready' });
       const url = params.get('url') || hash.get('profileURL');
       if (url) openUrl(url);
