@@ -10,6 +10,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "steps.h"
+
 namespace pyrolens {
 namespace {
 
@@ -144,13 +146,12 @@ std::vector<uint32_t> SizeLevels(TreeShape* t, const std::vector<uint32_t>& per_
 void IndexShape(TreeShape* t) {
   uint32_t n = t->size();
   t->depth.assign(n, 0);
-  std::vector<uint32_t> per_depth(n == 0 ? 0 : 1, 0);
+  std::vector<uint32_t> per_depth(n == 0 ? 0 : 1, 1);  // the root
   for (uint32_t i = 1; i < n; ++i) {
     uint32_t d = t->depth[i] = t->depth[t->parent[i]] + 1;
     if (per_depth.size() <= d) per_depth.resize(d + 1, 0);
     ++per_depth[d];
   }
-  if (n > 0) per_depth[0] = 1;
   t->subtree_end.resize(n);
   for (uint32_t i = 0; i < n; ++i) t->subtree_end[i] = i + 1;
   for (uint32_t i = n; i-- > 1;) {
@@ -160,6 +161,20 @@ void IndexShape(TreeShape* t) {
   std::vector<uint32_t> fill = SizeLevels(t, per_depth);
   FillLevels(t, &fill, 0, n);
 }
+
+}  // namespace
+
+void AppendLevelCoordinates(const TreeShape& t, const std::vector<int64_t>& x,
+                            const std::vector<int64_t>& total, size_t end,
+                            std::vector<int64_t>* level_x, std::vector<int64_t>* level_end) {
+  for (size_t k = level_x->size(); k < end; ++k) {
+    uint32_t node = t.level_nodes[k];
+    level_x->push_back(x[node]);
+    level_end->push_back(WrapAdd(x[node], total[node]));
+  }
+}
+
+namespace {
 
 // Pyroscope's layout (self first, then children left to right) of pre-order nodes [b, e),
 // going on from a walk over [0, b): next[d] is where the next child of the last node
@@ -269,10 +284,11 @@ void DeltaEncode(std::vector<std::vector<int64_t>>* levels, size_t start, size_t
 }  // namespace
 
 // BuildCallTree as a state machine: each phase works through its items from i_, adding
-// their cost to *spent, and returns to Step once *spent reaches the step's budget. The frame-name sequences of stacks with a
-// non-zero weight, sorted root first by name rank, list the tree in pre-order with
-// children sorted by name: each sequence adds the nodes past its common prefix with the
-// one before. The sort is a merge sort of short runs, so that it can pause too.
+// their cost to *spent, and returns to Step once *spent reaches the step's budget. The
+// frame-name sequences of stacks with a non-zero weight, sorted root first by name rank,
+// list the tree in pre-order with children sorted by name: each sequence adds the nodes
+// past its common prefix with the one before. The sort is a merge sort of short runs, so
+// that it can pause too.
 class CallTreeBuilder::Impl {
  public:
   Impl(const Profile& p, const CallTreeOptions& options)
@@ -326,7 +342,9 @@ class CallTreeBuilder::Impl {
   };
   static constexpr size_t kRun = 1024;  // sequences per initially sorted run
 
-  static double Share(size_t done, size_t of) { return of == 0 ? 1.0 : std::min(1.0, 1.0 * done / of); }
+  static double Share(size_t done, size_t of) {
+    return of == 0 ? 1.0 : std::min(1.0, 1.0 * done / of);
+  }
 
   Status Check() {
     if (options_.sample_type >= p_.num_types()) {
@@ -405,11 +423,14 @@ class CallTreeBuilder::Impl {
       std::sort(order_.begin() + i_, order_.begin() + end, less);
       i_ = end;
     }
-    if (i_ == order_.size()) {
-      width_ = kRun;
-      merged_.resize(order_.size());
-      Next(width_ >= order_.size() ? kCommon : kMerge);
+    if (i_ < order_.size()) return;
+    width_ = kRun;
+    if (width_ >= order_.size()) {
+      Next(kCommon);
+      return;
     }
+    merged_.resize(order_.size());
+    Next(kMerge);
   }
 
   // One pass merges neighbouring runs of width_ into runs of 2 * width_ in merged_.
@@ -460,10 +481,8 @@ class CallTreeBuilder::Impl {
       v->reserve(n);
     }
     for (auto* v : {&tree_.self, &tree_.total, &tree_.x}) v->reserve(n);
-    AddNode(root_name_, kNone, 0);
+    path_.assign(1, AddNode(root_name_, kNone, 0));
     per_depth_.assign(1, 1);
-    path_.assign(1, 0);
-    next_ = 1;
     Next(kNodes);
     return Status();
   }
@@ -478,18 +497,17 @@ class CallTreeBuilder::Impl {
       EndPath(common_[i_] + 1);
       for (uint32_t j = O[a] + common_[i_]; j < O[a + 1]; ++j) {
         const uint32_t d = static_cast<uint32_t>(path_.size());
-        AddNode(name_of_rank_[S[j]], path_.back(), d);
+        path_.push_back(AddNode(name_of_rank_[S[j]], path_.back(), d));
         if (per_depth_.size() <= d) per_depth_.resize(d + 1, 0);
         ++per_depth_[d];
-        path_.push_back(next_++);
       }
       int64_t& self = tree_.self[path_.back()];
       self = WrapAdd(self, weight_[seq_stack_[a]]);
       *spent += Frames(a);
     }
-    tree_.total.resize(next_);
-    tree_.x.resize(next_);
-    tree_.level_nodes.resize(next_);
+    tree_.total.resize(tree_.size());
+    tree_.x.resize(tree_.size());
+    tree_.level_nodes.resize(tree_.size());
     if (i_ < order_.size()) return;
     EndPath(0);
     // What the phases kept is not needed any more.
@@ -502,17 +520,19 @@ class CallTreeBuilder::Impl {
     i_ = tree_.size();
   }
 
-  void AddNode(uint32_t name, uint32_t parent, uint32_t depth) {
+  // Returns the new node's id.
+  uint32_t AddNode(uint32_t name, uint32_t parent, uint32_t depth) {
     tree_.name.push_back(name);
     tree_.parent.push_back(parent);
     tree_.depth.push_back(depth);
     tree_.subtree_end.push_back(0);  // set when the node leaves the path
     tree_.self.push_back(0);
+    return tree_.size() - 1;
   }
 
   // Ends the subtrees of the path's nodes past the first `keep`.
   void EndPath(size_t keep) {
-    for (size_t k = path_.size(); k-- > keep;) tree_.subtree_end[path_[k]] = next_;
+    for (size_t k = path_.size(); k-- > keep;) tree_.subtree_end[path_[k]] = tree_.size();
     path_.resize(keep);
   }
 
@@ -549,11 +569,7 @@ class CallTreeBuilder::Impl {
   // Appended in level order, so that their pages are first touched a step at a time.
   void LevelCoordinates(size_t budget, size_t* spent) {
     uint32_t end = RangeEnd(budget - *spent);
-    for (size_t k = i_; k < end; ++k) {
-      uint32_t node = tree_.level_nodes[k];
-      tree_.level_x.push_back(tree_.x[node]);
-      tree_.level_end.push_back(WrapAdd(tree_.x[node], tree_.total[node]));
-    }
+    AppendLevelCoordinates(tree_, tree_.x, tree_.total, end, &tree_.level_x, &tree_.level_end);
     *spent += end - i_;
     i_ = end;
     if (i_ == tree_.size()) Next(kDone);
@@ -584,7 +600,6 @@ class CallTreeBuilder::Impl {
   std::vector<uint32_t> common_;          // per order_ position: prefix shared with the one before
   uint64_t nodes_ = 1;
   std::vector<uint32_t> path_;  // nodes of the previous sequence, root first
-  uint32_t next_ = 1;
   std::vector<uint32_t> per_depth_, fill_;  // nodes per depth; where the next goes in its level
   std::vector<int64_t> next_x_;             // LayoutRange's walk
 };
@@ -598,9 +613,7 @@ CallTree CallTreeBuilder::Take() { return impl_->Take(); }
 
 Result<CallTree> BuildCallTree(const Profile& p, const CallTreeOptions& options) {
   CallTreeBuilder builder(p, options);
-  ASSIGN_OR_RETURN(bool done, builder.Step(SIZE_MAX));
-  (void)done;  // an unlimited budget finishes
-  return builder.Take();
+  return RunToEnd(&builder);
 }
 
 Result<DiffTree> BuildDiffTree(const CallTree& left, const CallTree& right) {

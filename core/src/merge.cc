@@ -263,9 +263,7 @@ class Merger {
     for (size_t k = 0; k < n; ++k) {
       if (str_hint_[k] != kNone && src.strings[k] == prev.strings[k]) str_map_[k] = str_hint_[k];
     }
-    auto same_str = [&](StringId a, StringId b) {
-      return a == b && a < str_map_.size() && str_map_[a] != kNone;
-    };
+    auto same_str = [&](StringId a, StringId b) { return a == b && Carried(str_map_, a); };
     n = std::min<size_t>({src.mappings.size(), prev.mappings.size(), mapping_hint_.size()});
     for (size_t k = 0; k < n; ++k) {
       const Mapping &a = src.mappings[k], &b = prev.mappings[k];
@@ -298,10 +296,15 @@ class Merger {
       if (ae - a != prev.stack_end(k) - b) continue;
       bool same = true;
       for (; same && a != ae; ++a, ++b) {
-        same = *a == *b && *a < location_map_.size() && location_map_[*a] != kNone;
+        same = *a == *b && Carried(location_map_, *a);
       }
       if (same) stack_map_[k] = stack_hint_[k];
     }
+  }
+
+  // Whether the current input's `id` has a translation (in CarryOver: one carried over).
+  static bool Carried(const std::vector<uint32_t>& map, uint32_t id) {
+    return id < map.size() && map[id] != kNone;
   }
 
   // Whether location `a` of the current input has the content of `b` of `prev` (same raw
@@ -312,9 +315,7 @@ class Merger {
         a.num_lines != b.num_lines) {
       return false;
     }
-    if (a.mapping != kNone && (a.mapping >= mapping_map_.size() || mapping_map_[a.mapping] == kNone)) {
-      return false;
-    }
+    if (a.mapping != kNone && !Carried(mapping_map_, a.mapping)) return false;
     if (a.first_line > src.lines.size() || a.num_lines > src.lines.size() - a.first_line ||
         b.first_line > prev.lines.size() || b.num_lines > prev.lines.size() - b.first_line) {
       return false;
@@ -322,10 +323,7 @@ class Merger {
     for (uint32_t j = 0; j < a.num_lines; ++j) {
       const Line &x = src.lines[a.first_line + j], &y = prev.lines[b.first_line + j];
       if (x.function != y.function || x.line != y.line || x.column != y.column) return false;
-      if (x.function != kNone &&
-          (x.function >= function_map_.size() || function_map_[x.function] == kNone)) {
-        return false;
-      }
+      if (x.function != kNone && !Carried(function_map_, x.function)) return false;
     }
     return true;
   }

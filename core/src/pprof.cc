@@ -9,6 +9,7 @@
 #include "profile.pb.h"
 #include "pprof_reader.h"
 #include "pyrolens/compression.h"
+#include "steps.h"
 
 namespace pyrolens {
 namespace {
@@ -720,10 +721,7 @@ Profile PprofReader::Take() { return impl_ ? impl_->Take() : Profile(); }
 
 Result<Profile> ReadPprof(std::string_view data) {
   PprofReader reader(data);
-  for (;;) {
-    ASSIGN_OR_RETURN(bool done, reader.Step(SIZE_MAX));
-    if (done) return reader.Take();
-  }
+  return RunToEnd(&reader);
 }
 
 bool LooksLikePprof(std::string_view data) {

@@ -9,6 +9,7 @@
 #include "pyrolens/perf_script.h"
 #include "pyrolens/pprof.h"
 #include "pyrolens/speedscope.h"
+#include "steps.h"
 
 namespace pyrolens {
 namespace {
@@ -69,6 +70,33 @@ InputFormat DetectJson(std::string_view text) {
   return InputFormat::kUnknown;
 }
 
+// Reads plain `data` of `format` in one call (`unsupported` as DetectFormat set it).
+Result<Profile> ReadWhole(InputFormat format, std::string_view data, const char* unsupported) {
+  switch (format) {
+    case InputFormat::kPprof:
+      return ReadPprof(data);
+    case InputFormat::kFolded:
+      return ReadFolded(data);
+    case InputFormat::kJfr:
+      return ReadJfr(data);
+    case InputFormat::kCpuProfile:
+      return ReadCpuProfile(data);
+    case InputFormat::kHeapProfile:
+      return ReadHeapProfile(data);
+    case InputFormat::kSpeedscope:
+      return ReadSpeedscope(data);
+    case InputFormat::kPerfScript:
+      return ReadPerfScript(data);
+    case InputFormat::kUnknown:
+      break;
+  }
+  if (unsupported != nullptr) {
+    return Status::NotSupported(Format("%s is not supported yet", unsupported));
+  }
+  return Status::NotSupported(
+      "unrecognised format: not pprof (protobuf), folded stacks or a known compression");
+}
+
 }  // namespace
 
 InputFormat DetectFormat(std::string_view data, const char** unsupported) {
@@ -104,10 +132,7 @@ InputFormat DetectFormat(std::string_view data, const char** unsupported) {
 
 Result<Profile> ReadProfile(std::string_view data, const ReadOptions& options) {
   ProfileReader reader(data, options);
-  for (;;) {
-    ASSIGN_OR_RETURN(bool done, reader.Step(SIZE_MAX));
-    if (done) return reader.Take();
-  }
+  return RunToEnd(&reader);
 }
 
 ProfileReader::ProfileReader(std::string_view data, const ReadOptions& options)
@@ -137,36 +162,7 @@ Result<bool> ProfileReader::Start() {
     pprof_ = std::make_unique<PprofReader>(plain);
     return false;
   }
-  Result<Profile> p = Status::NotSupported(
-      "unrecognised format: not pprof (protobuf), folded stacks or a known compression");
-  switch (format) {
-    case InputFormat::kPprof:
-    case InputFormat::kUnknown:
-      if (unsupported != nullptr) {
-        p = Status::NotSupported(Format("%s is not supported yet", unsupported));
-      }
-      break;
-    case InputFormat::kFolded:
-      p = ReadFolded(plain);
-      break;
-    case InputFormat::kJfr:
-      p = ReadJfr(plain);
-      break;
-    case InputFormat::kCpuProfile:
-      p = ReadCpuProfile(plain);
-      break;
-    case InputFormat::kHeapProfile:
-      p = ReadHeapProfile(plain);
-      break;
-    case InputFormat::kSpeedscope:
-      p = ReadSpeedscope(plain);
-      break;
-    case InputFormat::kPerfScript:
-      p = ReadPerfScript(plain);
-      break;
-  }
-  if (!p.ok()) return p.status();
-  profile_ = std::move(p).value();
+  ASSIGN_OR_RETURN(profile_, ReadWhole(format, plain, unsupported));
   return true;
 }
 

@@ -187,7 +187,8 @@ TEST(CallTreeTest, StepsBuildWhatOneCallBuilds) {
           ASSERT_EQ(t.level_end.size(), t.size());
           for (size_t k = 0; k < t.size(); ++k) {
             EXPECT_EQ(t.level_x[k], whole.x[whole.level_nodes[k]]);
-            EXPECT_EQ(t.level_end[k], whole.x[whole.level_nodes[k]] + whole.total[whole.level_nodes[k]]);
+            uint32_t node = whole.level_nodes[k];
+            EXPECT_EQ(t.level_end[k], whole.x[node] + whole.total[node]);
           }
         } else {
           EXPECT_TRUE(t.level_x.empty());

@@ -200,7 +200,8 @@ bool Viewer_Impl::StepLoad(Load* l, Status* error) {
     if (source == SourceMode::kSingle && JoinFilters(filters) == JoinFilters(FilterOptions()) &&
         !collapse && !invert && type.ok()) {
       l->type = *type;
-      l->builder = std::make_unique<CallTreeBuilder>(*l->profile, TreeOptions(*type, /*drawn=*/true));
+      l->builder =
+          std::make_unique<CallTreeBuilder>(*l->profile, TreeOptions(*type, /*drawn=*/true));
     }
     return l->builder == nullptr;
   }
@@ -336,13 +337,9 @@ Status Viewer_Impl::RebuildTrees() {
       diff_total[i] = diff.left_total[i] + diff.right_total[i];
       diff_self[i] = diff.left_self[i] + diff.right_self[i];
     }
-    const std::vector<uint32_t>& ln = diff.level_nodes;
-    diff_level_x.resize(ln.size());
-    diff_level_end.resize(ln.size());
-    for (size_t i = 0; i < ln.size(); ++i) {
-      diff_level_x[i] = diff_x[ln[i]];
-      diff_level_end[i] = diff_x[ln[i]] + diff_total[ln[i]];
-    }
+    diff_level_x.clear();
+    diff_level_end.clear();
+    AppendLevelCoordinates(diff, diff_x, diff_total, n, &diff_level_x, &diff_level_end);
     main.shape = &diff;
     main.x = &diff_x;
     main.total = &diff_total;
