@@ -18,10 +18,12 @@ std::string_view g_plain;
 extern "C" {
 
 // Decompresses [in, in+size) (gzip or zstd; anything else passes through) with core's
-// default output limit, as the viewer's own reader would. Returns 1 on success (pyro_inflated_data/size hold the bytes until
-// the next call), 0 on error (pyro_inflate_error says what and where).
+// default output limit, as the viewer's own reader would. Returns 1 on success
+// (pyro_inflated_data/size hold the bytes until the next call), 0 on error
+// (pyro_inflate_error says what and where).
 EMSCRIPTEN_KEEPALIVE int pyro_inflate(const char* in, size_t size) {
-  pyrolens::Result<std::string_view> plain = pyrolens::Decompress(std::string_view(in, size), &g_out);
+  pyrolens::Result<std::string_view> plain =
+      pyrolens::Decompress(std::string_view(in, size), &g_out);
   g_status = plain.ok() ? pyrolens::Status() : plain.status();
   g_plain = plain.ok() ? *plain : std::string_view();
   return plain.ok() ? 1 : 0;

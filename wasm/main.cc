@@ -153,7 +153,9 @@ extern "C" {
 
 // Allocates `size` bytes in the wasm heap for a profile; 0 when memory cannot grow that far
 // (the page then says the file is too large). The caller passes the pointer to pyro_open.
-EMSCRIPTEN_KEEPALIVE char* pyro_alloc(size_t size) { return new (std::nothrow) char[size ? size : 1]; }
+EMSCRIPTEN_KEEPALIVE char* pyro_alloc(size_t size) {
+  return new (std::nothrow) char[size ? size : 1];
+}
 
 // Starts loading the profile held in bytes [data, data+size) (the viewer owns them from
 // here) and labelled `name`: it is read a few milliseconds of each frame, and ends with a

@@ -54,7 +54,6 @@
   const ready = new Promise((r) => { readyResolve = r; });
   const events = [];
   const listeners = [];
-  let frameWaiters = [];
   let frames = 0;
   let pendingFirstDraw = null;
   const timings = {};
@@ -70,7 +69,6 @@
     events.push({ event: 'fatal', message: text });
     toHost({ type: 'pyrolens.event', event: { event: 'fatal', message: text } });
   }
-  function nextFrame() { return new Promise((r) => frameWaiters.push(r)); }
 
   function call(name, ret, types, args) {
     if (dead || !M) throw new Error('viewer is not running');
@@ -117,7 +115,8 @@
       const done = (bytes) => { worker.terminate(); resolve(bytes); };
       worker.onmessage = (e) => done(e.data.ok ? new Uint8Array(e.data.bytes) : u8);
       worker.onerror = (e) => { e.preventDefault(); done(u8); };
-      call('pyro_set_loading', null, ['string', 'number'], [`Decompressing ${name} (${mib(u8.length)})`, -1]);
+      call('pyro_set_loading', null, ['string', 'number'],
+        [`Decompressing ${name} (${mib(u8.length)})`, -1]);
       worker.postMessage({ bytes: u8 });
     });
   }
@@ -137,6 +136,7 @@
     timings.inflateEnd = performance.now();
     const ptr = call('pyro_alloc', 'number', ['number'], [plain.length]);
     if (!ptr) {
+      call('pyro_set_loading', null, ['string', 'number'], ['', 2]);
       return report(name, `${name}: not enough memory for ${mib(plain.length)} in the browser ` +
         `viewer (wasm memory is limited to 4 GiB). Use the command line: pyrolens top ${name}`);
     }
@@ -146,7 +146,8 @@
       M.HEAPU8.set(plain.subarray(off, off + COPY_SLICE), ptr + off);
     }
     timings.copyEnd = performance.now();
-    const started = statusOf(call('pyro_open', 'number', ['string', 'number', 'number'], [name, ptr, plain.length]));
+    const started = statusOf(call('pyro_open', 'number', ['string', 'number', 'number'],
+      [name, ptr, plain.length]));
     const r = await loadEnded(started.load);
     timings.decodeEnd = performance.now();
     call('pyro_set_loading', null, ['string', 'number'], ['', 2]);
@@ -322,14 +323,12 @@
         pendingFirstDraw = null;
         timings.firstDraw = performance.now();
       }
-      const w = frameWaiters;
-      frameWaiters = [];
-      for (const r of w) r();
     },
     onViewerEvent(json) {
       const ev = JSON.parse(json);
       if (ev.load && loadWaiters.has(ev.load)) {
-        loadWaiters.get(ev.load)(ev.event === 'loaded' ? { ok: true } : { ok: false, error: ev.message });
+        const ended = ev.event === 'loaded' ? { ok: true } : { ok: false, error: ev.message };
+        loadWaiters.get(ev.load)(ended);
         loadWaiters.delete(ev.load);
       }
       events.push(ev);
