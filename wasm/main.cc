@@ -156,6 +156,8 @@ extern "C" {
 EMSCRIPTEN_KEEPALIVE char* pyro_alloc(size_t size) {
   return new (std::nothrow) char[size ? size : 1];
 }
+// Gives back bytes from pyro_alloc that were never handed to pyro_open.
+EMSCRIPTEN_KEEPALIVE void pyro_free(char* data) { delete[] data; }
 
 // Starts loading the profile held in bytes [data, data+size) (the viewer owns them from
 // here) and labelled `name`: it is read a few milliseconds of each frame, and ends with a

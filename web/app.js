@@ -4,7 +4,7 @@
 //
 // Embed mode (?embed=1) hides the page chrome and speaks this postMessage protocol with
 // its parent window (every message is an object with a string `type`):
-//   host -> viewer  {type:'pyrolens.load', name, bytes: ArrayBuffer|Uint8Array, id}
+//   host -> viewer  {type:'pyrolens.load', name, bytes: ArrayBuffer|Uint8Array|Blob, id}
 //                   {type:'pyrolens.loadUrl', url, id}
 //                   {type:'pyrolens.command', command: {cmd: ...}, id}   (Viewer::Command)
 //                   {type:'pyrolens.setTheme', theme:'dark'|'light', id}
@@ -20,7 +20,7 @@
 //
 // window.pyrolens (same page; tests and web/server.js use it):
 //   ready                     Promise, resolves when the wasm viewer runs
-//   open(name, bytes)         load a profile (ArrayBuffer|Uint8Array) as a drop does -> {ok, error?}
+//   open(name, bytes)         load a profile (ArrayBuffer|Uint8Array|Blob) as a drop does -> {ok, error?}
 //   openFiles(files), openUrl(url)
 //   command({cmd: ...})       a Viewer::Command ('clear', 'diff' {base, comparison},
 //                             'setSampleType', 'setSearch', ...) -> {ok, error?}
@@ -42,6 +42,9 @@
   // profile and its trees need several times the file's size.
   // ?maxFileBytes= lowers it (tests of the message).
   const MAX_FILE_BYTES = Math.min(768 * 1024 * 1024, Number(params.get('maxFileBytes')) || Infinity);
+  // The decompression worker hands plain bytes over in chunks of this size (?inflateChunk=
+  // makes them small, for tests of the reassembly).
+  const INFLATE_CHUNK = Number(params.get('inflateChunk')) || 16 << 20;
 
   const msg = document.getElementById('msg');
   const fatalBox = document.getElementById('fatal');
@@ -87,9 +90,10 @@
   }
   const COPY_SLICE = 32 << 20;
 
-  // gzip and zstd are inflated by core's Decompress in a worker (inflate-worker.js), so the
-  // page never waits on it. When the worker fails (bad bytes, no worker) the viewer gets
-  // the original bytes: it decompresses them itself and reports any error as for any file.
+  // gzip and zstd are inflated by core's Decompress in a worker (inflate-worker.js), which
+  // also reads a dropped file itself, so the page never waits on either. When the worker
+  // fails (bad bytes, no worker) the viewer gets the original bytes: it decompresses them
+  // itself and reports any error as for any file.
   function compressed(u8) {
     return (u8.length >= 2 && u8[0] === 0x1f && u8[1] === 0x8b) ||
       (u8.length >= 4 && u8[0] === 0x28 && u8[1] === 0xb5 && u8[2] === 0x2f && u8[3] === 0xfd);
@@ -104,50 +108,92 @@
       spareWorker = null;
     }
   }
-  function inflate(name, u8) {
+  // Bytes [a, b) of a Blob or Uint8Array, a task later (so that slices copied one after
+  // another let the page draw in between).
+  function sliceOf(src, a, b) {
+    if (src instanceof Blob) return src.slice(a, b).arrayBuffer().then((ab) => new Uint8Array(ab));
+    return new Promise((r) => setTimeout(() => r(src.subarray(a, b)), 0));
+  }
+  function noRoom(name, n) {
+    return { error: `${name}: not enough memory for ${mib(n)} in the browser viewer (wasm ` +
+      `memory is limited to 4 GiB). Use the command line: pyrolens top ${name}` };
+  }
+  // Inflates src in a worker straight into the viewer's memory, each chunk copied as it
+  // comes. Resolves {ptr, size}, {error} when there is no room, or null when the worker
+  // fails.
+  function inflateInto(name, src, size) {
     return new Promise((resolve) => {
       const worker = spareWorker;
       startWorker();
       if (!worker) {
-        resolve(u8);
+        resolve(null);
         return;
       }
-      const done = (bytes) => { worker.terminate(); resolve(bytes); };
-      worker.onmessage = (e) => done(e.data.ok ? new Uint8Array(e.data.bytes) : u8);
-      worker.onerror = (e) => { e.preventDefault(); done(u8); };
+      let ptr = 0;
+      let plain = 0;
+      let off = 0;
+      let ended = false;
+      const end = (r) => {
+        if (ended) return;
+        ended = true;
+        worker.terminate();
+        if (ptr && !r) call('pyro_free', null, ['number'], [ptr]);
+        resolve(r);
+      };
+      worker.onmessage = (e) => {
+        const m = e.data;
+        if (ended) return;
+        if (m.size !== undefined) {
+          plain = m.size;
+          ptr = call('pyro_alloc', 'number', ['number'], [plain]);
+          if (!ptr) end(noRoom(name, plain));
+        } else if (m.chunk && off + m.chunk.byteLength <= plain) {
+          M.HEAPU8.set(new Uint8Array(m.chunk), ptr + off);
+          off += m.chunk.byteLength;
+        } else {
+          end(m.done && off === plain ? { ptr, size: plain } : null);
+        }
+      };
+      worker.onerror = (e) => { e.preventDefault(); end(null); };
       call('pyro_set_loading', null, ['string', 'number'],
-        [`Decompressing ${name} (${mib(u8.length)})`, -1]);
-      worker.postMessage({ bytes: u8 });
+        [`Decompressing ${name} (${mib(size)})`, -1]);
+      worker.postMessage({ src, chunk: INFLATE_CHUNK });
     });
+  }
+  // Copies src into the viewer's memory in slices, a task each: copying hundreds of MiB at
+  // once would stall the page.
+  async function copyInto(name, src, size) {
+    const ptr = call('pyro_alloc', 'number', ['number'], [size]);
+    if (!ptr) return noRoom(name, size);
+    for (let off = 0; off < size; off += COPY_SLICE) {
+      M.HEAPU8.set(await sliceOf(src, off, off + COPY_SLICE), ptr + off);
+    }
+    return { ptr, size };
   }
 
   const loadWaiters = new Map();  // load id -> resolve({ok, error?})
   function loadEnded(id) { return new Promise((r) => loadWaiters.set(id, r)); }
-  async function openBytesNow(name, bytes) {
+  // Loads src: a Blob (a dropped File is read in slices, never whole) or bytes.
+  async function openNow(name, src) {
     await ready;
     if (dead) return { ok: false, error: 'viewer is not running' };
-    const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-    if (u8.length > MAX_FILE_BYTES) {
-      return report(name, `${name}: file too large for the browser viewer (${mib(u8.length)}; ` +
+    if (!(src instanceof Blob) && !(src instanceof Uint8Array)) src = new Uint8Array(src);
+    const size = src instanceof Blob ? src.size : src.length;
+    if (size > MAX_FILE_BYTES) {
+      return report(name, `${name}: file too large for the browser viewer (${mib(size)}; ` +
         `the limit is ${mib(MAX_FILE_BYTES)}). Use the command line: pyrolens top ${name}`);
     }
     timings.decodeStart = performance.now();
-    const plain = compressed(u8) ? await inflate(name, u8) : u8;
-    timings.inflateEnd = performance.now();
-    const ptr = call('pyro_alloc', 'number', ['number'], [plain.length]);
-    if (!ptr) {
-      call('pyro_set_loading', null, ['string', 'number'], ['', 2]);
-      return report(name, `${name}: not enough memory for ${mib(plain.length)} in the browser ` +
-        `viewer (wasm memory is limited to 4 GiB). Use the command line: pyrolens top ${name}`);
-    }
-    // In slices, a task each: copying hundreds of MiB at once would stall the page.
-    for (let off = 0; off < plain.length; off += COPY_SLICE) {
-      if (off > 0) await new Promise((r) => setTimeout(r, 0));
-      M.HEAPU8.set(plain.subarray(off, off + COPY_SLICE), ptr + off);
-    }
+    let placed = compressed(await sliceOf(src, 0, 4)) ? await inflateInto(name, src, size) : null;
+    timings.inflateEnd = placed ? performance.now() : undefined;  // by the worker
+    if (!placed) placed = await copyInto(name, src, size);
     timings.copyEnd = performance.now();
+    if (placed.error) {
+      call('pyro_set_loading', null, ['string', 'number'], ['', 2]);
+      return report(name, placed.error);
+    }
     const started = statusOf(call('pyro_open', 'number', ['string', 'number', 'number'],
-      [name, ptr, plain.length]));
+      [name, placed.ptr, placed.size]));
     const r = await loadEnded(started.load);
     timings.decodeEnd = performance.now();
     call('pyro_set_loading', null, ['string', 'number'], ['', 2]);
@@ -167,12 +213,12 @@
   }
   function mib(n) { return (n / 1048576).toFixed(n < 10485760 ? 1 : 0) + ' MiB'; }
 
-  function openBytes(name, bytes) { return enqueue(() => openBytesNow(name, bytes)); }
+  function openBytes(name, bytes) { return enqueue(() => openNow(name, bytes)); }
   async function openFiles(files) {
     timings.dropAt = performance.now();
     const results = [];
     for (const f of files) {
-      results.push(await enqueue(async () => openBytesNow(f.name, await f.arrayBuffer())));
+      results.push(await enqueue(() => openNow(f.name, f)));
     }
     return results;
   }
@@ -207,7 +253,7 @@
         call('pyro_set_loading', null, ['string', 'number'], ['', 2]);
         return report(name, `${url}: cannot fetch (${e.message || e})`);
       }
-      return openBytesNow(name, bytes);
+      return openNow(name, bytes);
     });
   }
 

@@ -1,28 +1,45 @@
 // Decompression worker: inflates a gzip or zstd profile with core's Decompress
 // (pyrolens-inflate.js + .wasm), off the page's main thread. One file per worker; the page
 // terminates it afterwards, which gives its memory back.
-//   page -> worker  {bytes: Uint8Array}
-//   worker -> page  {ok: true, bytes: ArrayBuffer}   the plain bytes (transferred)
-//                   {ok: false, error: '...'}         core's message (the page then lets the
-//                                                     viewer read the original bytes, which
-//                                                     reports the same error in its own way)
+//   page -> worker  {src: Blob|Uint8Array, chunk}  a File is read here, in slices, not by
+//                                             the page; chunk: bytes per chunk below
+//   worker -> page  {size: n}                 the plain size, before any chunk
+//                   {chunk: ArrayBuffer}      the plain bytes in order, a chunk at a time
+//                                             (transferred), so that the page copies each
+//                                             into the viewer while the next is cut
+//                   {done: true}
+//                   {error: '...'}            core's message (the page then lets the viewer
+//                                             read the original bytes, which reports the same
+//                                             error in its own way)
 'use strict';
 importScripts('pyrolens-inflate.js');
 const inflater = createInflate();
 onmessage = async (e) => {
   try {
     const M = await inflater;
-    const input = e.data.bytes;
-    const ptr = M._malloc(input.length || 1);
-    if (!ptr) throw new Error(`no memory for ${input.length} bytes`);
-    M.HEAPU8.set(input, ptr);
-    const ok = M._pyro_inflate(ptr, input.length);
+    const { src, chunk } = e.data;
+    const size = src instanceof Blob ? src.size : src.length;
+    const ptr = M._malloc(size || 1);
+    if (!ptr) throw new Error(`no memory for ${size} bytes`);
+    if (src instanceof Blob) {
+      for (let off = 0; off < size; off += chunk) {
+        M.HEAPU8.set(new Uint8Array(await src.slice(off, off + chunk).arrayBuffer()), ptr + off);
+      }
+    } else {
+      M.HEAPU8.set(src, ptr);
+    }
+    const ok = M._pyro_inflate(ptr, size);
     M._free(ptr);
     if (!ok) throw new Error(M.UTF8ToString(M._pyro_inflate_error()));
     const data = M._pyro_inflated_data();
-    const out = M.HEAPU8.slice(data, data + M._pyro_inflated_size());
-    postMessage({ ok: true, bytes: out.buffer }, [out.buffer]);
+    const n = M._pyro_inflated_size();
+    postMessage({ size: n });
+    for (let off = 0; off < n; off += chunk) {
+      const c = M.HEAPU8.slice(data + off, data + Math.min(n, off + chunk));
+      postMessage({ chunk: c.buffer }, [c.buffer]);
+    }
+    postMessage({ done: true });
   } catch (err) {
-    postMessage({ ok: false, error: String(err && err.message ? err.message : err) });
+    postMessage({ error: String(err && err.message ? err.message : err) });
   }
 };

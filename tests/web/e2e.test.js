@@ -177,6 +177,38 @@ test('bad files give a clear message and the page keeps working', async () => {
   await page.close();
 });
 
+test('a gzip file reads as its plain bytes do; a truncated one gets the gzip error', async () => {
+  // Through the page's decompression worker, in 1000-byte chunks (the last one shorter).
+  const page = await openPage('?inflateChunk=1000');
+  const gz = await drop(page, ['parca/alloc_objects.pb.gz']);
+  const byWorker = () => page.evaluate(() => window.pyrolens.timings.inflateEnd !== undefined);
+  assert.ok(await byWorker(), 'inflated by the worker');
+  // The same profile inflated here by node's zlib, handed over as plain bytes.
+  const plain = require('zlib').gunzipSync(fs.readFileSync(path.join(lib.CORPUS,
+    'parca/alloc_objects.pb.gz')));
+  await command(page, { cmd: 'clear' });
+  const r = await page.evaluate((b64) => window.pyrolens.open('plain.pb',
+    Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))), plain.toString('base64'));
+  assert.deepEqual(r, { ok: true });
+  const s = await settle(page);
+  assert.equal(s.profiles.length, 1);
+  assert.deepEqual(s.profiles[0].sampleTypes, gz.profiles[0].sampleTypes);
+  assert.equal(s.rootTotal, gz.rootTotal);
+  assert.ok(gz.top.length > 10);
+  assert.deepEqual(s.top, gz.top);
+  // Half of it: the worker refuses it and the viewer's own reader names the gzip member.
+  const cut = await page.evaluate(async (u) => {
+    const b = new Uint8Array(await (await fetch(u)).arrayBuffer());
+    return window.pyrolens.open('cut.pb.gz', new Blob([b.subarray(0, b.length >> 1)]));
+  }, corpus('parca/alloc_objects.pb.gz'));
+  assert.equal(cut.ok, false);
+  assert.ok(!(await byWorker()));
+  assert.match(cut.error, /cut\.pb\.gz.*gzip: member at offset 0 is corrupt or truncated/);
+  assert.equal((await state(page)).profiles.length, 1);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('a file above the size limit gets a clear message', async () => {
   const page = await openPage('?maxFileBytes=1000');
   await lib.dropUrls(page, [corpus('datakit/cpu.pprof')]);
