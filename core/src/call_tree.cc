@@ -308,7 +308,6 @@ class CallTreeBuilder::Impl {
         case kTotals: Totals(budget, &spent); break;
         case kLayout: LayoutNodes(budget, &spent); break;
         case kLevels: Levels(budget, &spent); break;
-        case kLevelCoordinates: LevelCoordinates(budget, &spent); break;
         case kDone: break;
       }
     }
@@ -318,8 +317,8 @@ class CallTreeBuilder::Impl {
   double progress() const {
     if (phase_ == kDone) return 1.0;
     // Rough shares of the time each phase takes on large profiles.
-    static constexpr double kStart[] = {0,   0.05, 0.3, 0.35, 0.45, 0.55, 0.6,
-                                        0.7, 0.75, 0.85, 0.9, 1.0};
+    static constexpr double kStart[] = {0,   0.05, 0.3, 0.35, 0.45, 0.55,
+                                        0.6, 0.7, 0.75, 0.85, 1.0};
     double within = 0;
     switch (phase_) {
       case kSequences: within = Share(i_, p_.num_stacks()); break;
@@ -327,7 +326,7 @@ class CallTreeBuilder::Impl {
       case kMerge: within = Share(width_, order_.size()); break;
       case kCommon: case kNodes: within = Share(i_, order_.size()); break;
       case kTotals: within = Share(tree_.size() - i_, tree_.size()); break;
-      case kLayout: case kLevels: case kLevelCoordinates: within = Share(i_, tree_.size()); break;
+      case kLayout: case kLevels: within = Share(i_, tree_.size()); break;
       default: break;
     }
     return kStart[phase_] + (kStart[phase_ + 1] - kStart[phase_]) * within;
@@ -338,7 +337,7 @@ class CallTreeBuilder::Impl {
  private:
   enum Phase {
     kCheck, kSequences, kRank, kSortRuns, kMerge, kCommon, kNodes, kTotals, kLayout, kLevels,
-    kLevelCoordinates, kDone
+    kDone
   };
   static constexpr size_t kRun = 1024;  // sequences per initially sorted run
 
@@ -481,6 +480,10 @@ class CallTreeBuilder::Impl {
       v->reserve(n);
     }
     for (auto* v : {&tree_.self, &tree_.total, &tree_.x}) v->reserve(n);
+    if (options_.level_coordinates) {
+      tree_.level_x.reserve(n);
+      tree_.level_end.reserve(n);
+    }
     path_.assign(1, AddNode(root_name_, kNone, 0));
     per_depth_.assign(1, 1);
     Next(kNodes);
@@ -508,6 +511,10 @@ class CallTreeBuilder::Impl {
     tree_.total.resize(tree_.size());
     tree_.x.resize(tree_.size());
     tree_.level_nodes.resize(tree_.size());
+    if (options_.level_coordinates) {
+      tree_.level_x.resize(tree_.size());
+      tree_.level_end.resize(tree_.size());
+    }
     if (i_ < order_.size()) return;
     EndPath(0);
     // What the phases kept is not needed any more.
@@ -555,21 +562,22 @@ class CallTreeBuilder::Impl {
     Next(kLevels);
   }
 
+  // The level index, and with level_coordinates each position's x and x + total, written
+  // in the same pass: the nodes are read in order, and each level's positions are written
+  // in order too (level_x and level_end grew with the nodes, so that their pages were first
+  // touched a step at a time).
   void Levels(size_t budget, size_t* spent) {
     uint32_t end = RangeEnd(budget - *spent);
-    FillLevels(&tree_, &fill_, static_cast<uint32_t>(i_), end);
-    *spent += end - i_;
-    i_ = end;
-    if (i_ < tree_.size()) return;
-    tree_.level_x.reserve(options_.level_coordinates ? tree_.size() : 0);
-    tree_.level_end.reserve(options_.level_coordinates ? tree_.size() : 0);
-    Next(options_.level_coordinates ? kLevelCoordinates : kDone);
-  }
-
-  // Appended in level order, so that their pages are first touched a step at a time.
-  void LevelCoordinates(size_t budget, size_t* spent) {
-    uint32_t end = RangeEnd(budget - *spent);
-    AppendLevelCoordinates(tree_, tree_.x, tree_.total, end, &tree_.level_x, &tree_.level_end);
+    if (options_.level_coordinates) {
+      for (uint32_t i = static_cast<uint32_t>(i_); i < end; ++i) {
+        uint32_t k = fill_[tree_.depth[i]]++;
+        tree_.level_nodes[k] = i;
+        tree_.level_x[k] = tree_.x[i];
+        tree_.level_end[k] = WrapAdd(tree_.x[i], tree_.total[i]);
+      }
+    } else {
+      FillLevels(&tree_, &fill_, static_cast<uint32_t>(i_), end);
+    }
     *spent += end - i_;
     i_ = end;
     if (i_ == tree_.size()) Next(kDone);
