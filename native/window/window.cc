@@ -4,48 +4,52 @@
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
+#include <rapidjson/document.h>
 #include <stb_image_write.h>
 
+#include <cerrno>
 #include <cstdio>
-#include <deque>
+#include <cstring>
 #include <fstream>
-#include <sstream>
+#include <memory>
+#include <new>
 
+#include "pyrolens/status.h"
 #include "pyrolens/ui/viewer.h"
 
 namespace pyrolens {
 namespace {
 
-bool ReadWholeFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
-
 struct Host {
   ui::Viewer viewer;
   bool png_requested = false;
-  std::deque<std::string> pending;  // files to open, one per frame after a "loading" frame
-  bool loading_shown = false;
 };
 
-void OpenPath(Host* host, const std::string& path) {
-  std::string bytes;
-  if (!ReadWholeFile(path, &bytes)) {
-    // The viewer shows the error like any other bad input.
-    (void)host->viewer.Open(path, std::string_view());
-    return;
+// Hands the file's bytes to the viewer, which reads them and builds the first tree a few
+// milliseconds of each frame (with a progress bar), so the window keeps drawing.
+void OpenPath(ui::Viewer* viewer, const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  std::streamoff size = in ? static_cast<std::streamoff>(in.tellg()) : -1;
+  std::unique_ptr<char[]> bytes;
+  if (size >= 0) {
+    bytes.reset(new (std::nothrow) char[size > 0 ? static_cast<size_t>(size) : 1]);
+    in.seekg(0);
+    if (!bytes) {
+      viewer->ShowError(Format("%s: not enough memory to read %lld bytes", path.c_str(),
+                               static_cast<long long>(size)));
+      return;
+    }
+    if (in.read(bytes.get(), size)) {
+      viewer->StartOpen(path, std::move(bytes), static_cast<size_t>(size));
+      return;
+    }
   }
-  Status s = host->viewer.Open(path, bytes);
-  if (!s.ok()) fprintf(stderr, "pyrolens: %s\n", s.message().c_str());
+  viewer->ShowError(Format("%s: cannot read the file (%s)", path.c_str(), strerror(errno)));
 }
 
 void OnDrop(GLFWwindow* window, int count, const char** paths) {
   Host* host = static_cast<Host*>(glfwGetWindowUserPointer(window));
-  for (int i = 0; i < count; ++i) host->pending.push_back(paths[i]);
+  for (int i = 0; i < count; ++i) OpenPath(&host->viewer, paths[i]);
 }
 
 // Reads the back buffer (bottom-up RGBA) and writes it top-down as a PNG.
@@ -109,6 +113,11 @@ Status RunViewWindow(const ViewWindowOptions& options) {
   glfwSetDropCallback(window, OnDrop);
   host.viewer.SetEventCallback([&host](const std::string& e) {
     if (e.find("\"exportPng\"") != std::string::npos) host.png_requested = true;
+    rapidjson::Document d;
+    if (!d.Parse(e.c_str()).HasParseError() && d.IsObject() && d.HasMember("message") &&
+        d["message"].IsString() && e.find("\"event\":\"error\"") != std::string::npos) {
+      fprintf(stderr, "pyrolens: %s\n", d["message"].GetString());  // also in the window
+    }
   });
   host.viewer.SetExportCallback([](const std::string& name, std::string_view bytes) {
     std::ofstream out(name, std::ios::binary);
@@ -119,31 +128,21 @@ Status RunViewWindow(const ViewWindowOptions& options) {
   snprintf(scale_cmd, sizeof(scale_cmd), "{\"cmd\":\"setScale\",\"scale\":%.3f,\"fontScale\":1}",
            scale);
   (void)host.viewer.Command(scale_cmd);
-  host.pending.assign(options.files.begin(), options.files.end());
+  for (const std::string& f : options.files) OpenPath(&host.viewer, f);
   bool commands_run = false;
 
   Status result;
   int frame = 0;
   while (!glfwWindowShouldClose(window)) {
-    // Files open one per frame, each after a frame that shows what is loading.
-    if (!host.pending.empty()) {
-      if (!host.loading_shown) {
-        host.viewer.SetLoading("reading " + host.pending.front(), -1.f);
-        host.loading_shown = true;
-      } else {
-        OpenPath(&host, host.pending.front());
-        host.pending.pop_front();
-        host.loading_shown = false;
-        if (host.pending.empty()) host.viewer.ClearLoading();
-      }
-    } else if (!commands_run) {
+    const bool opening = host.viewer.opening();
+    if (!opening && !commands_run) {  // once the files given are loaded
       commands_run = true;
       for (const std::string& c : options.commands) {
         Status s = host.viewer.Command(c);
         if (!s.ok()) fprintf(stderr, "pyrolens: %s\n", s.message().c_str());
       }
     }
-    if (options.screenshot.empty() && host.pending.empty()) {
+    if (options.screenshot.empty() && !opening) {
       glfwWaitEventsTimeout(0.25);  // redraw on input, and a few times a second
     } else {
       glfwPollEvents();
@@ -160,8 +159,7 @@ Status RunViewWindow(const ViewWindowOptions& options) {
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     ++frame;
-    if (!options.screenshot.empty() && frame >= options.frames && host.pending.empty() &&
-        commands_run) {
+    if (!options.screenshot.empty() && frame >= options.frames && !opening && commands_run) {
       result = WriteScreenshot(options.screenshot, fw, fh);
       break;
     }

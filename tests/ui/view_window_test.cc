@@ -158,11 +158,18 @@ TEST(ViewWindow, BadFileShowsErrorAndKeepsRunning) {
     std::ofstream out(bad, std::ios::binary);
     out << std::string("\x1f\x8b\x08\x00junk", 8);
   }
+  std::string missing = TempPath("missing.pprof");
   Shot s;
-  ASSERT_TRUE(
-      RunView(bad + " " + testing::CorpusPath("async-profiler/sample1.collapsed"), "bad", &s));
+  ASSERT_TRUE(RunView(bad + " " + missing + " " +
+                          testing::CorpusPath("async-profiler/sample1.collapsed"),
+                      "bad", &s));
   std::remove(bad.c_str());
-  ASSERT_EQ(s.state["errors"].Size(), 1u);
+  ASSERT_EQ(s.state["errors"].Size(), 2u);
+  EXPECT_NE(std::string(s.state["errors"][0].GetString()).find(missing + ": cannot read the file"),
+            std::string::npos)
+      << s.state["errors"][0].GetString();
+  EXPECT_NE(std::string(s.state["errors"][1].GetString()).find(bad + ": gzip"), std::string::npos)
+      << s.state["errors"][1].GetString();
   EXPECT_EQ(s.state["profiles"].Size(), 1u);
   EXPECT_GT(CheckNodes(s, 6, Warm), 3);
 }

@@ -1014,6 +1014,8 @@ uint32_t Viewer::StartOpen(std::string name, std::unique_ptr<char[]> bytes, size
 
 bool Viewer::opening() const { return !impl_->loads.empty(); }
 
+void Viewer::ShowError(const std::string& message) { impl_->ShowError(message); }
+
 void Viewer::Clear() { (void)impl_->RunCommand("{\"cmd\":\"clear\"}"); }
 
 void Viewer::Frame(float width, float height) { impl_->Frame(width, height); }

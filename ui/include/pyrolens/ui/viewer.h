@@ -52,6 +52,10 @@ class Viewer {
   // True while StartOpen loads are queued.
   bool opening() const;
 
+  // Shows an error the host met (a file it cannot read) as the viewer shows its own: in
+  // the error bar, and as {"event":"error","message":...}.
+  void ShowError(const std::string& message);
+
   // Removes every loaded profile (the page returns to its "drop a file" state).
   void Clear();
 
