@@ -45,6 +45,10 @@
   // The decompression worker hands plain bytes over in chunks of this size (?inflateChunk=
   // makes them small, for tests of the reassembly).
   const INFLATE_CHUNK = Number(params.get('inflateChunk')) || 16 << 20;
+  // Compressed files from this size on go through the worker; below it, handing them over
+  // costs more than the viewer's own inflating (about 100 ms for 4 MiB of gzip), so the
+  // viewer gets them as they are (?workerFrom= changes it, for tests).
+  const WORKER_FROM = Number(params.get('workerFrom') ?? 4 << 20);
 
   const msg = document.getElementById('msg');
   const fatalBox = document.getElementById('fatal');
@@ -90,8 +94,9 @@
   }
   const COPY_SLICE = 32 << 20;
 
-  // gzip and zstd are inflated by core's Decompress in a worker (inflate-worker.js), which
-  // also reads a dropped file itself, so the page never waits on either. When the worker
+  // Large gzip and zstd files are inflated by core's Decompress in a worker
+  // (inflate-worker.js), which also reads a dropped file itself, so the page never waits on
+  // either. When the worker
   // fails (bad bytes, no worker) the viewer gets the original bytes: it decompresses them
   // itself and reports any error as for any file.
   function compressed(u8) {
@@ -184,7 +189,8 @@
         `the limit is ${mib(MAX_FILE_BYTES)}). Use the command line: pyrolens top ${name}`);
     }
     timings.decodeStart = performance.now();
-    let placed = compressed(await sliceOf(src, 0, 4)) ? await inflateInto(name, src, size) : null;
+    let placed = size >= WORKER_FROM && compressed(await sliceOf(src, 0, 4)) ?
+      await inflateInto(name, src, size) : null;
     timings.inflateEnd = placed ? performance.now() : undefined;  // by the worker
     if (!placed) placed = await copyInto(name, src, size);
     timings.copyEnd = performance.now();

@@ -178,8 +178,9 @@ test('bad files give a clear message and the page keeps working', async () => {
 });
 
 test('a gzip file reads as its plain bytes do; a truncated one gets the gzip error', async () => {
-  // Through the page's decompression worker, in 1000-byte chunks (the last one shorter).
-  const page = await openPage('?inflateChunk=1000');
+  // Through the page's decompression worker (whatever the size), in 1000-byte chunks (the
+  // last one shorter).
+  const page = await openPage('?workerFrom=0&inflateChunk=1000');
   const gz = await drop(page, ['parca/alloc_objects.pb.gz']);
   const byWorker = () => page.evaluate(() => window.pyrolens.timings.inflateEnd !== undefined);
   assert.ok(await byWorker(), 'inflated by the worker');
@@ -207,6 +208,12 @@ test('a gzip file reads as its plain bytes do; a truncated one gets the gzip err
   assert.equal((await state(page)).profiles.length, 1);
   assert.deepEqual(page.errors, []);
   await page.close();
+  // A small file (below ?workerFrom=, 4 MiB by default) is inflated by the viewer itself.
+  const small = await openPage();
+  const own = await drop(small, ['parca/alloc_objects.pb.gz']);
+  assert.ok(!(await small.evaluate(() => window.pyrolens.timings.inflateEnd !== undefined)));
+  assert.deepEqual(own.top, gz.top);
+  await small.close();
 });
 
 test('a file above the size limit gets a clear message', async () => {
