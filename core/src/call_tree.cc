@@ -299,6 +299,7 @@ class CallTreeBuilder::Impl {
     while (phase_ != kDone && spent < budget) {
       switch (phase_) {
         case kCheck: RETURN_IF_ERROR(Check()); spent += p_.num_samples(); break;
+        case kWeigh: RETURN_IF_ERROR(Weigh(budget, &spent)); break;
         case kSequences: RETURN_IF_ERROR(Sequences(budget, &spent)); break;
         case kRank: Rank(); spent += seq_.size(); break;
         case kSortRuns: SortRuns(budget, &spent); break;
@@ -317,10 +318,11 @@ class CallTreeBuilder::Impl {
   double progress() const {
     if (phase_ == kDone) return 1.0;
     // Rough shares of the time each phase takes on large profiles.
-    static constexpr double kStart[] = {0,   0.05, 0.3, 0.35, 0.45, 0.55,
-                                        0.6, 0.7, 0.75, 0.85, 1.0};
+    static constexpr double kStart[] = {0,   0.03, 0.05, 0.3,  0.35, 0.45,
+                                        0.55, 0.6, 0.7, 0.75, 0.85, 1.0};
     double within = 0;
     switch (phase_) {
+      case kWeigh: within = Share(i_, p_.num_samples() + p_.num_stacks()); break;
       case kSequences: within = Share(i_, p_.num_stacks()); break;
       case kSortRuns: within = Share(i_, order_.size()); break;
       case kMerge: within = Share(width_, order_.size()); break;
@@ -336,7 +338,7 @@ class CallTreeBuilder::Impl {
 
  private:
   enum Phase {
-    kCheck, kSequences, kRank, kSortRuns, kMerge, kCommon, kNodes, kTotals, kLayout, kLevels,
+    kCheck, kWeigh, kSequences, kRank, kSortRuns, kMerge, kCommon, kNodes, kTotals, kLayout, kLevels,
     kDone
   };
   static constexpr size_t kRun = 1024;  // sequences per initially sorted run
@@ -351,23 +353,31 @@ class CallTreeBuilder::Impl {
                                             options_.sample_type, p_.num_types()));
     }
     RETURN_IF_ERROR(CheckProfile(p_));
-    // Weigh each unique stack once; size the sequences.
     weight_.assign(p_.num_stacks(), 0);
-    const size_t k = p_.num_types();
-    for (size_t i = 0; i < p_.num_samples(); ++i) {
-      int64_t& w = weight_[p_.sample_stack[i]];
-      w = WrapAdd(w, p_.values[i * k + options_.sample_type]);
+    root_name_ = tree_.names.Intern("total");
+    Next(kWeigh);
+    return Status();
+  }
+
+  // Weighs each unique stack once (samples i_ < num_samples), then counts the frames of
+  // the weighted ones to size the sequences.
+  Status Weigh(size_t budget, size_t* spent) {
+    const size_t k = p_.num_types(), n = p_.num_samples();
+    for (; i_ < n && *spent < budget; ++i_, ++*spent) {
+      int64_t& w = weight_[p_.sample_stack[i_]];
+      w = WrapAdd(w, p_.values[i_ * k + options_.sample_type]);
     }
-    size_t frames = 0;
-    for (uint32_t s = 0; s < p_.num_stacks(); ++s) {
+    for (; i_ >= n && i_ < n + p_.num_stacks() && *spent < budget; ++i_) {
+      const uint32_t s = static_cast<uint32_t>(i_ - n);
       if (weight_[s] == 0) continue;
       for (const uint32_t* l = p_.stack_begin(s); l != p_.stack_end(s); ++l) {
-        frames += std::max<uint32_t>(1, p_.locations[*l].num_lines);
+        frames_ += std::max<uint32_t>(1, p_.locations[*l].num_lines);
       }
+      *spent += p_.stack_end(s) - p_.stack_begin(s);
     }
-    if (frames >= kNone) return TooManyNodes();
-    seq_.reserve(frames);
-    root_name_ = tree_.names.Intern("total");
+    if (i_ < n + p_.num_stacks()) return Status();
+    if (frames_ >= kNone) return TooManyNodes();
+    seq_.reserve(frames_);
     Next(kSequences);
     return Status();
   }
@@ -601,6 +611,7 @@ class CallTreeBuilder::Impl {
   size_t i_ = 0;  // the current phase's next item
   uint32_t root_name_ = 0;
   std::vector<int64_t> weight_;                            // per stack
+  size_t frames_ = 0;                                      // in weighted stacks
   std::vector<uint32_t> seq_offsets_{0}, seq_, seq_stack_;  // per weighted stack
   std::vector<uint32_t> name_of_rank_;
   std::vector<uint32_t> order_, merged_;  // sequences in sorted order (merge sort buffers)

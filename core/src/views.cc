@@ -177,26 +177,48 @@ size_t KeepSandwichSide(Profile* profile, std::string_view function, SandwichSid
 
 std::vector<FunctionRow> BuildFunctionTable(const TreeShape& tree, const std::vector<int64_t>& self,
                                             const std::vector<int64_t>& total) {
-  const uint32_t num_names = tree.names.size();
-  std::vector<int64_t> self_by(num_names, 0), total_by(num_names, 0);
-  std::vector<uint8_t> seen(num_names, 0);
-  std::vector<uint32_t> open(num_names, 0);  // ancestors of the current node with the name
-  std::vector<uint32_t> path;                // the current node's ancestors, root first
-  for (uint32_t n = 1; n < tree.size(); ++n) {
-    while (!path.empty() && tree.subtree_end[path.back()] <= n) {
-      --open[tree.name[path.back()]];
-      path.pop_back();
+  FunctionTableBuilder b(tree, self, total);
+  b.Step(tree.size());
+  return b.Take();
+}
+
+FunctionTableBuilder::FunctionTableBuilder(const TreeShape& tree, const std::vector<int64_t>& self,
+                                           const std::vector<int64_t>& total)
+    : tree_(tree),
+      self_(self),
+      total_(total),
+      self_by_(tree.names.size(), 0),
+      total_by_(tree.names.size(), 0),
+      seen_(tree.names.size(), 0),
+      open_(tree.names.size(), 0) {}
+
+bool FunctionTableBuilder::Step(size_t budget) {
+  const uint32_t end =
+      static_cast<uint32_t>(std::min<size_t>(tree_.size(), size_t{next_} + budget));
+  for (; next_ < end; ++next_) {
+    const uint32_t n = next_;
+    while (!path_.empty() && tree_.subtree_end[path_.back()] <= n) {
+      --open_[tree_.name[path_.back()]];
+      path_.pop_back();
     }
-    uint32_t name = tree.name[n];
-    seen[name] = 1;
-    self_by[name] = WrapAdd(self_by[name], self[n]);
-    if (open[name] == 0) total_by[name] = WrapAdd(total_by[name], total[n]);
-    ++open[name];
-    path.push_back(n);
+    uint32_t name = tree_.name[n];
+    seen_[name] = 1;
+    self_by_[name] = WrapAdd(self_by_[name], self_[n]);
+    if (open_[name] == 0) total_by_[name] = WrapAdd(total_by_[name], total_[n]);
+    ++open_[name];
+    path_.push_back(n);
   }
+  return next_ >= tree_.size();
+}
+
+double FunctionTableBuilder::progress() const {
+  return tree_.size() <= 1 ? 1.0 : static_cast<double>(next_) / tree_.size();
+}
+
+std::vector<FunctionRow> FunctionTableBuilder::Take() {
   std::vector<FunctionRow> rows;
-  for (uint32_t name = 0; name < num_names; ++name) {
-    if (seen[name]) rows.push_back({name, self_by[name], total_by[name]});
+  for (uint32_t name = 0; name < seen_.size(); ++name) {
+    if (seen_[name]) rows.push_back({name, self_by_[name], total_by_[name]});
   }
   return rows;
 }

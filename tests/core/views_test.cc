@@ -147,6 +147,34 @@ TEST(Views, FunctionTableMatchesTop) {
   }
 }
 
+TEST(Views, FunctionTableInStepsIsTheWholeOne) {
+  for (const char* file : {"parca/fib.pb.gz", "datakit/cpu.pprof", "dd-trace-go/big-heap.pprof"}) {
+    Profile p = Load(file);
+    CallTree t = Tree(p, p.num_types() - 1);
+    std::vector<FunctionRow> whole = BuildFunctionTable(t, t.self, t.total);
+    ASSERT_GT(whole.size(), 10u) << file;
+    for (size_t budget : {size_t{1}, size_t{97}}) {
+      FunctionTableBuilder b(t, t.self, t.total);
+      size_t steps = 0;
+      double last = b.progress();
+      while (!b.Step(budget)) {
+        ++steps;
+        EXPECT_GE(b.progress(), last);
+        last = b.progress();
+      }
+      EXPECT_EQ(b.progress(), 1.0);
+      EXPECT_GE(steps, (t.size() - 1) / budget - 1) << file;
+      std::vector<FunctionRow> stepped = b.Take();
+      ASSERT_EQ(stepped.size(), whole.size()) << file;
+      for (size_t i = 0; i < whole.size(); ++i) {
+        EXPECT_EQ(stepped[i].name, whole[i].name);
+        EXPECT_EQ(stepped[i].self, whole[i].self);
+        EXPECT_EQ(stepped[i].total, whole[i].total);
+      }
+    }
+  }
+}
+
 TEST(Views, FindFrameSource) {
   Profile p = Load("parca/fib.pb.gz");
   ASSERT_FALSE(p.functions.empty());

@@ -475,6 +475,14 @@ TEST_F(ViewerTest, StartOpenLoadsDuringFramesInOrder) {
   std::string oj = other.StateJson();
   o.Parse(oj.c_str(), oj.size());
   EXPECT_EQ(s["numNodes"].GetUint64(), o["numNodes"].GetUint64());
+  // And so is its top table, counted in steps too.
+  ASSERT_GT(o["top"].Size(), 10u);
+  ASSERT_EQ(s["top"].Size(), o["top"].Size());
+  for (rapidjson::SizeType i = 0; i < o["top"].Size(); ++i) {
+    EXPECT_STREQ(s["top"][i]["name"].GetString(), o["top"][i]["name"].GetString());
+    EXPECT_EQ(s["top"][i]["self"].GetInt64(), o["top"][i]["self"].GetInt64());
+    EXPECT_EQ(s["top"][i]["total"].GetInt64(), o["top"][i]["total"].GetInt64());
+  }
 
   events_.clear();
   uint32_t cancelled = start("x.pprof", "datakit/cpu.pprof");

@@ -385,6 +385,10 @@ void Viewer_Impl::DrawTopTable(ImVec2 size) {
         const uint32_t r = top.order[i];
         const FunctionRow& row = top.rows[r];
         const std::string& name = tt.names[row.name];
+        if (top.self_text[r].empty()) {
+          top.self_text[r] = FormatPretty(row.self, type_unit);
+          top.total_text[r] = FormatPretty(row.total, type_unit);
+        }
         ImGui::TableNextRow();
         ImGui::TableNextColumn();
         ImGui::PushID(i);

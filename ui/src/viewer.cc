@@ -172,7 +172,8 @@ void Viewer_Impl::StepLoads(double budget_ms) {
   if (loading) {
     const Load& l = loads.front();
     double read = l.profile ? 1.0 : l.reader ? l.reader->progress() : 0.0;
-    double built = l.builder ? l.builder->progress() : 0.0;
+    double built = l.table ? 0.9 + 0.1 * l.table->progress()
+                   : l.builder ? 0.9 * l.builder->progress() : 0.0;
     loading_message = (l.profile ? "Building the call tree of " : "Reading ") + l.name;
     loading_progress = static_cast<float>(0.6 * read + 0.4 * built);
   }
@@ -205,10 +206,18 @@ bool Viewer_Impl::StepLoad(Load* l, Status* error) {
     }
     return l->builder == nullptr;
   }
+  if (l->table) return l->table->Step(1 << 18);
   Result<bool> done = l->builder->Step(1 << 16);
   if (done.ok() && !*done) return false;
-  if (!done.ok()) l->builder.reset();  // RebuildTrees reports it
-  return true;
+  if (!done.ok()) {
+    l->builder.reset();  // RebuildTrees reports it
+    return true;
+  }
+  // The top table's rows, counted in steps too.
+  l->tree = std::make_unique<CallTree>(l->builder->Take());
+  l->builder.reset();
+  l->table = std::make_unique<FunctionTableBuilder>(*l->tree, l->tree->self, l->tree->total);
+  return false;
 }
 
 Status Viewer_Impl::FinishLoad(Load* l, Status error) {
@@ -222,8 +231,10 @@ Status Viewer_Impl::FinishLoad(Load* l, Status error) {
   profiles.push_back({l->name, std::move(*l->profile), std::move(label)});
   ++profiles_version;
   if (source == SourceMode::kSingle) shown = static_cast<int>(profiles.size()) - 1;
-  if (l->builder) {
-    prebuilt = l->builder->Take();
+  if (l->table) {
+    prebuilt_rows = l->table->Take();
+    l->table.reset();
+    prebuilt = std::move(*l->tree);
     prebuilt_profile = profiles.size() - 1;
     prebuilt_type = l->type;
   }
@@ -260,6 +271,7 @@ void Viewer_Impl::EnsureDerived() {
     built_key = key;
     Status s = RebuildTrees();
     prebuilt.reset();
+    prebuilt_rows.clear();
     if (!s.ok()) ShowError(s.message());
   }
   if (search != built_search || search_regex != built_search_regex ||
@@ -295,6 +307,7 @@ Status Viewer_Impl::RebuildTrees() {
   selected_name_id = kNone;
   filter_error.clear();
   if (profiles.empty()) return Status();
+  std::optional<std::vector<FunctionRow>> rows;  // the prebuilt tree's
 
   Result<ProfileFilter> filter = ProfileFilter::Compile(filters);
   if (!filter.ok()) {
@@ -391,6 +404,7 @@ Status Viewer_Impl::RebuildTrees() {
     } else if (prebuilt && view_source == &profiles[prebuilt_profile].profile &&
                type_index == prebuilt_type) {
       tree = std::move(*prebuilt);
+      rows = std::move(prebuilt_rows);
     } else {
       ASSIGN_OR_RETURN(tree, Tree(*view_source, type_index, /*drawn=*/true));
     }
@@ -400,13 +414,9 @@ Status Viewer_Impl::RebuildTrees() {
 
   // The top table, from the not-inverted tree.
   const CallTree& tt = table_tree ? *table_tree : tree;
-  top.rows = BuildFunctionTable(tt, tt.self, tt.total);
-  top.self_text.clear();
-  top.total_text.clear();
-  for (const FunctionRow& r : top.rows) {
-    top.self_text.push_back(FormatPretty(r.self, type_unit));
-    top.total_text.push_back(FormatPretty(r.total, type_unit));
-  }
+  top.rows = rows ? std::move(*rows) : BuildFunctionTable(tt, tt.self, tt.total);
+  top.self_text.assign(top.rows.size(), std::string());
+  top.total_text.assign(top.rows.size(), std::string());
   top.order_dirty = true;
   if (!selected_name.empty()) Select(selected_name, kNone);
   if (!filter_error.empty()) return Status::InvalidArgument(filter_error);

@@ -63,7 +63,7 @@ struct DrawnNode {
 
 struct TopTable {
   std::vector<FunctionRow> rows;  // from core, name ids of the table tree
-  std::vector<std::string> self_text, total_text;
+  std::vector<std::string> self_text, total_text;  // per row, formatted when first drawn
   std::vector<uint32_t> order;  // indexes into rows: sorted and filtered
   int sort_column = 1;          // 0 name, 1 self, 2 total
   bool sort_descending = true;
@@ -109,12 +109,16 @@ struct Viewer_Impl {
     std::unique_ptr<ProfileReader> reader;
     std::unique_ptr<Profile> profile;  // once read, while its tree is built
     std::unique_ptr<CallTreeBuilder> builder;
+    std::unique_ptr<CallTree> tree;  // once built, while its function table is counted
+    std::unique_ptr<FunctionTableBuilder> table;
     size_t type = 0;
   };
   std::deque<Load> loads;
   uint32_t next_load_id = 1;
-  // A load's tree, for RebuildTrees to take instead of building it again.
+  // A load's tree and its function table, for RebuildTrees to take instead of building
+  // them again.
   std::optional<CallTree> prebuilt;
+  std::vector<FunctionRow> prebuilt_rows;
   size_t prebuilt_profile = 0, prebuilt_type = 0;
 
   // ---- derived data, rebuilt when its key changes

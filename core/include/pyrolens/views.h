@@ -55,6 +55,28 @@ struct FunctionRow {
 std::vector<FunctionRow> BuildFunctionTable(const TreeShape& tree, const std::vector<int64_t>& self,
                                             const std::vector<int64_t>& total);
 
+// BuildFunctionTable in steps, for hosts that must keep drawing: Step(budget) walks about
+// `budget` more nodes and returns true once every node is counted; Take() then gives the
+// rows. The tree and its arrays must outlive the builder and stay unchanged.
+class FunctionTableBuilder {
+ public:
+  FunctionTableBuilder(const TreeShape& tree, const std::vector<int64_t>& self,
+                       const std::vector<int64_t>& total);
+  bool Step(size_t budget);
+  double progress() const;  // in [0, 1]
+  std::vector<FunctionRow> Take();
+
+ private:
+  const TreeShape& tree_;
+  const std::vector<int64_t>& self_;
+  const std::vector<int64_t>& total_;
+  uint32_t next_ = 1;  // the next node in pre-order; the root is not a function
+  std::vector<int64_t> self_by_, total_by_;  // per name
+  std::vector<uint8_t> seen_;
+  std::vector<uint32_t> open_;  // per name: ancestors of the current node with the name
+  std::vector<uint32_t> path_;  // the current node's ancestors, root first
+};
+
 // Where the first function named `name` is defined: its file and start line ("" and 0
 // when the profile does not say or no function has that name).
 struct FrameSource {
