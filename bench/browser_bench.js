@@ -1,7 +1,8 @@
 // Browser benchmark (run through bench/browser_bench.sh): for each profile, the Pyrolens wasm
 // viewer and speedscope in the same headless Chromium.
 //   pyrolens drop:  performance.now() at the drop event -> end of the first frame that draws
-//                   the flame graph (the file is already a Blob in the page, as after a drop).
+//                   the flame graph (the file is already a Blob in the page, as after a drop;
+//                   the page is idle: started, and its warm-up, pyro_warm_up, ended).
 //   pyrolens url:   navigation start -> first drawn flame graph, loading through #profileURL=
 //                   (includes compiling the wasm and fetching the file; same path as speedscope)
 //   speedscope url: navigation start -> document.title set by speedscope after import + two
@@ -49,7 +50,7 @@ const FRAME_GAPS = () => {
 async function pyrolensDrop(browser, origin, url) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(`${origin}/index.html`);
-  await page.evaluate(() => window.pyrolens.ready);
+  await page.evaluate(() => window.pyrolens.warmed);
   await page.evaluate(async (u) => { window.__blob = await (await fetch(u)).blob(); }, url);
   const heap = await heapSampler(page);
   const name = url.split('/').pop();

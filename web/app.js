@@ -20,6 +20,7 @@
 //
 // window.pyrolens (same page; tests and web/server.js use it):
 //   ready                     Promise, resolves when the wasm viewer runs
+//   warmed                    Promise, resolves when the viewer's warm-up (pyro_warm_up) ended
 //   open(name, bytes)         load a profile (ArrayBuffer|Uint8Array|Blob) as a drop does -> {ok, error?}
 //   openFiles(files), openUrl(url)
 //   command({cmd: ...})       a Viewer::Command ('clear', 'diff' {base, comparison},
@@ -176,6 +177,37 @@
     return { ptr, size };
   }
 
+  // The viewer's loads are worked on in tasks of about LOAD_TASK_MS, one after the other
+  // (a frame does a little too): input and drawing come between them.
+  const LOAD_TASK_MS = 30;
+  const loadTasks = new MessageChannel();
+  let working = false;
+  loadTasks.port1.onmessage = () => {
+    working = !dead && call('pyro_work', 'number', ['number'], [LOAD_TASK_MS]) === 1;
+    if (working) loadTasks.port2.postMessage(0);
+  };
+  function work() {
+    if (!working) {
+      working = true;
+      loadTasks.port2.postMessage(0);
+    }
+  }
+  // While the page is idle after starting, the viewer makes its loading code hot on a
+  // generated profile (pyro_warm_up in wasm/main.cc), in tasks, after any real load.
+  let warmedResolve;
+  const warmed = new Promise((r) => { warmedResolve = r; });
+  function warmUp() {
+    if (dead) {
+      warmedResolve();
+    } else if (working) {
+      setTimeout(warmUp, 50);
+    } else if (call('pyro_warm_up', 'number', ['number'], [LOAD_TASK_MS]) === 1) {
+      setTimeout(warmUp, 0);
+    } else {
+      warmedResolve();
+    }
+  }
+
   const loadWaiters = new Map();  // load id -> resolve({ok, error?})
   function loadEnded(id) { return new Promise((r) => loadWaiters.set(id, r)); }
   // Loads src: a Blob (a dropped File is read in slices, never whole) or bytes.
@@ -200,6 +232,7 @@
     }
     const started = statusOf(call('pyro_open', 'number', ['string', 'number', 'number'],
       [name, placed.ptr, placed.size]));
+    work();
     const r = await loadEnded(started.load);
     timings.decodeEnd = performance.now();
     call('pyro_set_loading', null, ['string', 'number'], ['', 2]);
@@ -353,7 +386,7 @@
 
   // ---- The module.
   window.pyrolens = {
-    ready, open: openBytes, openFiles, openUrl, command, state, events, timings, say,
+    ready, warmed, open: openBytes, openFiles, openUrl, command, state, events, timings, say,
     onEvent(cb) { listeners.push(cb); },
     frames: () => frames,
     memory: () => (M && M.HEAPU8 ? M.HEAPU8.buffer.byteLength : 0),
@@ -414,7 +447,12 @@
       startWorker();
       toHost({ type: 'pyrolens.ready' });
       const url = params.get('url') || hash.get('profileURL');
-      if (url) openUrl(url);
+      if (url) {
+        warmedResolve();  // the profile itself warms the code up
+        openUrl(url);
+      } else {
+        warmUp();
+      }
     }, (e) => fatal('The viewer could not start: ' + e));
   };
   script.onerror = () => fatal('Cannot load pyrolens.js');

@@ -13,7 +13,11 @@
 //                                             error in its own way)
 'use strict';
 importScripts('pyrolens-inflate.js');
-const inflater = createInflate();
+// The module warms up first (pyro_warm_up in wasm/inflate.cc), while the page is idle.
+const inflater = createInflate().then((M) => {
+  M._pyro_warm_up();
+  return M;
+});
 onmessage = async (e) => {
   try {
     const M = await inflater;

@@ -53,6 +53,12 @@ function typeTotal(s, profile, type) {
 
 test('cpu profile dropped: root total, nodes, top rows, flame graph drawn', async () => {
   const page = await openPage();
+  // The warm-up's hidden profile (pyro_warm_up) leaves no trace in the page.
+  await page.evaluate(() => window.pyrolens.warmed);
+  const idle = await state(page);
+  assert.equal(idle.profiles.length, 0);
+  assert.deepEqual(idle.errors, []);
+  assert.deepEqual(await page.evaluate(() => window.pyrolens.events), []);
   const s = await drop(page, ['datakit/cpu.pprof']);
   assert.equal(s.profiles.length, 1);
   assert.equal(s.profiles[0].name, 'cpu.pprof');

@@ -11,10 +11,6 @@
 namespace pyrolens::ui {
 namespace {
 
-// How long a frame works on loads (StartOpen): long enough that loading is not slowed
-// much by drawing, short enough that the page answers within 100 ms.
-constexpr double kLoadMsPerFrame = 80;
-
 constexpr ImGuiWindowFlags kRootFlags =
     ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
     ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
@@ -480,7 +476,7 @@ void Viewer_Impl::DrawOverlays(float width, float height) {
 
 void Viewer_Impl::Frame(float width, float height) {
   ++frames;
-  StepLoads(kLoadMsPerFrame);
+  StepLoads(frame_load_ms);
   if (style_dirty) ApplyStyle();
   last_width = width;
   last_height = height;

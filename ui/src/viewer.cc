@@ -1024,6 +1024,13 @@ uint32_t Viewer::StartOpen(std::string name, std::unique_ptr<char[]> bytes, size
 
 bool Viewer::opening() const { return !impl_->loads.empty(); }
 
+bool Viewer::WorkOnLoads(double budget_ms) {
+  impl_->StepLoads(budget_ms);
+  return opening();
+}
+
+void Viewer::SetFrameLoadBudget(double ms) { impl_->frame_load_ms = ms; }
+
 void Viewer::ShowError(const std::string& message) { impl_->ShowError(message); }
 
 void Viewer::Clear() { (void)impl_->RunCommand("{\"cmd\":\"clear\"}"); }

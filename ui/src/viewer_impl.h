@@ -176,6 +176,9 @@ struct Viewer_Impl {
   bool style_dirty = true;
   bool focus_search = false;
   uint64_t frames = 0;
+  // How long a frame works on loads (SetFrameLoadBudget): long enough that loading is not
+  // slowed much by drawing, short enough that a window answers within 100 ms.
+  double frame_load_ms = 80;
   float last_width = 0, last_height = 0;
 
   // viewer.cc

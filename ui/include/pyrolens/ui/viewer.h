@@ -51,6 +51,13 @@ class Viewer {
   uint32_t StartOpen(std::string name, std::unique_ptr<char[]> bytes, size_t size);
   // True while StartOpen loads are queued.
   bool opening() const;
+  // Works on StartOpen loads for about `budget_ms` outside Frame(), for hosts with time
+  // between frames (the browser page calls it in tasks of its own, so that input and
+  // drawing come between them). Returns opening().
+  bool WorkOnLoads(double budget_ms);
+  // How long each Frame() works on loads: 80 ms unless a host that calls WorkOnLoads
+  // lowers it.
+  void SetFrameLoadBudget(double ms);
 
   // Shows an error the host met (a file it cannot read) as the viewer shows its own: in
   // the error bar, and as {"event":"error","message":...}.
