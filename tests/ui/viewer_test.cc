@@ -493,6 +493,26 @@ TEST_F(ViewerTest, StartOpenLoadsDuringFramesInOrder) {
   EXPECT_FALSE(viewer_.opening());
 }
 
+TEST_F(ViewerTest, WorkOnLoadsOutsideFrames) {
+  // A host that works on loads in tasks of its own lets frames do none of it.
+  viewer_.SetFrameLoadBudget(0);
+  std::string b = testing::ReadCorpusFile("datakit/cpu.pprof");
+  auto owned = std::make_unique<char[]>(b.size());
+  memcpy(owned.get(), b.data(), b.size());
+  uint32_t id = viewer_.StartOpen("cpu.pprof", std::move(owned), b.size());
+  Frames(5);
+  EXPECT_TRUE(viewer_.opening());
+  EXPECT_EQ(State()["profiles"].Size(), 0u);
+  int tasks = 0;
+  while (viewer_.WorkOnLoads(1e9)) ++tasks;
+  EXPECT_EQ(tasks, 0);  // one long enough task ends it
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_NE(events_[0].find("\"load\":" + std::to_string(id)), std::string::npos) << events_[0];
+  Frames();
+  Profile p = Load("datakit/cpu.pprof");
+  EXPECT_EQ(State()["rootTotal"].GetInt64(), p.Total(DefaultType(p)));
+}
+
 TEST_F(ViewerTest, FiltersInvertCollapse) {
   const std::string file = "parca/fib.pb.gz";
   Profile p = Load(file);
