@@ -45,7 +45,7 @@
   const MAX_FILE_BYTES = Math.min(768 * 1024 * 1024, Number(params.get('maxFileBytes')) || Infinity);
   // The decompression worker hands plain bytes over in chunks of this size (?inflateChunk=
   // makes them small, for tests of the reassembly).
-  const INFLATE_CHUNK = Number(params.get('inflateChunk')) || 16 << 20;
+  const INFLATE_CHUNK = Number(params.get('inflateChunk')) || 4 << 20;
   // Compressed files from this size on go through the worker; below it, handing them over
   // costs more than the viewer's own inflating (about 100 ms for 4 MiB of gzip), so the
   // viewer gets them as they are (?workerFrom= changes it, for tests).
