@@ -193,6 +193,9 @@ EMSCRIPTEN_KEEPALIVE void pyro_set_loading(const char* message, float progress) 
 
 EMSCRIPTEN_KEEPALIVE void pyro_clear() { g_viewer->Clear(); }
 
+// Shows an error the page met (the decompression worker's) as the viewer's own.
+EMSCRIPTEN_KEEPALIVE void pyro_show_error(const char* message) { g_viewer->ShowError(message); }
+
 // Works on loads for about `ms`; 1 while loads remain. The page calls it in tasks between
 // frames (frames themselves do only kFrameLoadMs of loading).
 EMSCRIPTEN_KEEPALIVE int pyro_work(double ms) { return g_viewer->WorkOnLoads(ms) ? 1 : 0; }

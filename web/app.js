@@ -97,9 +97,8 @@
 
   // Large gzip and zstd files are inflated by core's Decompress in a worker
   // (inflate-worker.js), which also reads a dropped file itself, so the page never waits on
-  // either. When the worker
-  // fails (bad bytes, no worker) the viewer gets the original bytes: it decompresses them
-  // itself and reports any error as for any file.
+  // either. Bytes it refuses get core's message in the viewer; when the worker itself fails
+  // (no worker, no memory) the viewer gets the original bytes and decompresses them itself.
   function compressed(u8) {
     return (u8.length >= 2 && u8[0] === 0x1f && u8[1] === 0x8b) ||
       (u8.length >= 4 && u8[0] === 0x28 && u8[1] === 0xb5 && u8[2] === 0x2f && u8[3] === 0xfd);
@@ -125,8 +124,8 @@
       `memory is limited to 4 GiB). Use the command line: pyrolens top ${name}` };
   }
   // Inflates src in a worker straight into the viewer's memory, each chunk copied as it
-  // comes. Resolves {ptr, size}, {error} when there is no room, or null when the worker
-  // fails.
+  // comes. Resolves {ptr, size}, {error} when there is no room or the bytes are corrupt
+  // (core's message; the viewer shows it), or null when the worker fails.
   function inflateInto(name, src, size) {
     return new Promise((resolve) => {
       const worker = spareWorker;
@@ -156,6 +155,10 @@
         } else if (m.chunk && off + m.chunk.byteLength <= plain) {
           M.HEAPU8.set(new Uint8Array(m.chunk), ptr + off);
           off += m.chunk.byteLength;
+        } else if (m.corrupt && !ptr) {
+          const error = `${name}: ${m.corrupt}`;
+          call('pyro_show_error', null, ['string'], [error]);
+          end({ error, shown: true });
         } else {
           end(m.done && off === plain ? { ptr, size: plain } : null);
         }
@@ -223,12 +226,14 @@
     timings.decodeStart = performance.now();
     let placed = size >= WORKER_FROM && compressed(await sliceOf(src, 0, 4)) ?
       await inflateInto(name, src, size) : null;
-    timings.inflateEnd = placed ? performance.now() : undefined;  // by the worker
+    timings.inflateEnd = placed && !placed.error ? performance.now() : undefined;  // by the worker
     if (!placed) placed = await copyInto(name, src, size);
     timings.copyEnd = performance.now();
     if (placed.error) {
       call('pyro_set_loading', null, ['string', 'number'], ['', 2]);
-      return report(name, placed.error);
+      if (!placed.shown) return report(name, placed.error);
+      say(placed.error);
+      return { ok: false, error: placed.error };
     }
     const started = statusOf(call('pyro_open', 'number', ['string', 'number', 'number'],
       [name, placed.ptr, placed.size]));

@@ -8,9 +8,10 @@
 //                                             (transferred), so that the page copies each
 //                                             into the viewer while the next is cut
 //                   {done: true}
-//                   {error: '...'}            core's message (the page then lets the viewer
-//                                             read the original bytes, which reports the same
-//                                             error in its own way)
+//                   {corrupt: '...'}          core's Decompress refused the bytes: its message
+//                                             (what the viewer's reader would say)
+//                   {error: '...'}            anything else (the page then lets the viewer
+//                                             read the original bytes)
 'use strict';
 importScripts('pyrolens-inflate.js');
 // The module warms up first (pyro_warm_up in wasm/inflate.cc), while the page is idle.
@@ -34,7 +35,10 @@ onmessage = async (e) => {
     }
     const ok = M._pyro_inflate(ptr, size);
     M._free(ptr);
-    if (!ok) throw new Error(M.UTF8ToString(M._pyro_inflate_error()));
+    if (!ok) {
+      postMessage({ corrupt: M.UTF8ToString(M._pyro_inflate_error()) });
+      return;
+    }
     const data = M._pyro_inflated_data();
     const n = M._pyro_inflated_size();
     postMessage({ size: n });
