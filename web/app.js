@@ -125,8 +125,9 @@
   }
   // Inflates src in a worker straight into the viewer's memory, each chunk copied as it
   // comes. Resolves {ptr, size}, {error} when there is no room or the bytes are corrupt
-  // (core's message; the viewer shows it), or null when the worker fails.
-  function inflateInto(name, src, size) {
+  // (core's message; the viewer shows it), or null when the worker fails. Bytes the page
+  // owns (`owned`) are moved to the worker, not copied; they are gone afterwards.
+  function inflateInto(name, src, size, owned) {
     return new Promise((resolve) => {
       const worker = spareWorker;
       startWorker();
@@ -138,12 +139,13 @@
       let plain = 0;
       let off = 0;
       let ended = false;
+      const moved = owned && src instanceof Uint8Array;
       const end = (r) => {
         if (ended) return;
         ended = true;
         worker.terminate();
         if (ptr && !r) call('pyro_free', null, ['number'], [ptr]);
-        resolve(r);
+        resolve(r || !moved ? r : { error: `${name}: the decompression worker failed` });
       };
       worker.onmessage = (e) => {
         const m = e.data;
@@ -166,7 +168,7 @@
       worker.onerror = (e) => { e.preventDefault(); end(null); };
       call('pyro_set_loading', null, ['string', 'number'],
         [`Decompressing ${name} (${mib(size)})`, -1]);
-      worker.postMessage({ src, chunk: INFLATE_CHUNK });
+      worker.postMessage({ src, chunk: INFLATE_CHUNK }, moved ? [src.buffer] : []);
     });
   }
   // Copies src into the viewer's memory in slices, a task each: copying hundreds of MiB at
@@ -213,8 +215,9 @@
 
   const loadWaiters = new Map();  // load id -> resolve({ok, error?})
   function loadEnded(id) { return new Promise((r) => loadWaiters.set(id, r)); }
-  // Loads src: a Blob (a dropped File is read in slices, never whole) or bytes.
-  async function openNow(name, src) {
+  // Loads src: a Blob (a dropped File is read in slices, never whole) or bytes; `owned`:
+  // the page's own bytes (a fetch's), which the decompression worker may take over.
+  async function openNow(name, src, owned = false) {
     await ready;
     if (dead) return { ok: false, error: 'viewer is not running' };
     if (!(src instanceof Blob) && !(src instanceof Uint8Array)) src = new Uint8Array(src);
@@ -225,7 +228,7 @@
     }
     timings.decodeStart = performance.now();
     let placed = size >= WORKER_FROM && compressed(await sliceOf(src, 0, 4)) ?
-      await inflateInto(name, src, size) : null;
+      await inflateInto(name, src, size, owned) : null;
     timings.inflateEnd = placed && !placed.error ? performance.now() : undefined;  // by the worker
     if (!placed) placed = await copyInto(name, src, size);
     timings.copyEnd = performance.now();
@@ -297,7 +300,7 @@
         call('pyro_set_loading', null, ['string', 'number'], ['', 2]);
         return report(name, `${url}: cannot fetch (${e.message || e})`);
       }
-      return openNow(name, bytes);
+      return openNow(name, bytes, /*owned=*/true);
     });
   }
 

@@ -294,6 +294,16 @@ test('?url= and #profileURL= load a profile', async () => {
   s = await until(page, (s) => s.nodes.length > 0, '#profileURL=');
   assert.equal(s.rootTotal, 6070000000);
   await page.close();
+  // A fetched gzip handed over to the decompression worker (not copied) reads as a drop.
+  page = await openPage('?workerFrom=0');
+  const dropped = await drop(page, ['parca/alloc_objects.pb.gz']);
+  await page.close();
+  page = await openPage(`?workerFrom=0&url=${encodeURIComponent(corpus('parca/alloc_objects.pb.gz'))}`);
+  s = await until(page, (s) => s.nodes.length > 0, '?url= of a gzip');
+  assert.ok(await page.evaluate(() => window.pyrolens.timings.inflateEnd !== undefined));
+  assert.equal(s.rootTotal, dropped.rootTotal);
+  assert.deepEqual((await settle(page)).top, dropped.top);
+  await page.close();
 });
 
 test('embed mode in a cross-origin iframe, driven by postMessage', async () => {
