@@ -1,8 +1,8 @@
 // Decompression worker: inflates a gzip or zstd profile with core's Decompress
 // (pyrolens-inflate.js + .wasm), off the page's main thread. One file per worker; the page
 // terminates it afterwards, which gives its memory back.
-//   page -> worker  {src: Blob|Uint8Array, chunk}  a File is read here, in slices, not by
-//                                             the page; chunk: bytes per chunk below
+//   page -> worker  {src: Blob|Uint8Array, chunk}  a File is read here, not by the page;
+//                                             chunk: bytes per chunk below
 //   worker -> page  {size: n}                 the plain size, before any chunk
 //                   {chunk: ArrayBuffer}      the plain bytes in order, a chunk at a time
 //                                             (transferred), so that the page copies each
@@ -26,13 +26,8 @@ onmessage = async (e) => {
     const size = src instanceof Blob ? src.size : src.length;
     const ptr = M._malloc(size || 1);
     if (!ptr) throw new Error(`no memory for ${size} bytes`);
-    if (src instanceof Blob) {
-      for (let off = 0; off < size; off += chunk) {
-        M.HEAPU8.set(new Uint8Array(await src.slice(off, off + chunk).arrayBuffer()), ptr + off);
-      }
-    } else {
-      M.HEAPU8.set(src, ptr);
-    }
+    // A Blob read whole: 101 MB took 0.9-1.0 s here, against 1.4 s in 4 MiB slices.
+    M.HEAPU8.set(src instanceof Blob ? new Uint8Array(await src.arrayBuffer()) : src, ptr);
     const ok = M._pyro_inflate(ptr, size);
     M._free(ptr);
     if (!ok) {
