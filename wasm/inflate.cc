@@ -1,6 +1,7 @@
-// The decompression worker's module (web/inflate-worker.js): core's Decompress, run in a
-// Web Worker so that inflating a large gzip profile never blocks the page's main thread.
-// The page then hands the plain bytes to the viewer, which reads them in steps.
+// The decompression worker's module (web/inflate-worker.js): core's Decompress, and for
+// formats other than pprof core's reader and pprof writer, run in a Web Worker so that a
+// large file never blocks the page's main thread. The page then hands the plain pprof
+// bytes to the viewer, which reads pprof in steps (other formats it reads in one go).
 #include <emscripten/emscripten.h>
 
 #include <algorithm>
@@ -9,10 +10,13 @@
 #include <string>
 
 #include "pyrolens/compression.h"
+#include "pyrolens/pprof.h"
+#include "pyrolens/reader.h"
 
 namespace {
 
 pyrolens::ByteBuffer g_out;
+std::string g_converted;  // a profile in another format, as pprof
 pyrolens::Status g_status;
 std::string_view g_plain;
 
@@ -21,12 +25,28 @@ std::string_view g_plain;
 extern "C" {
 
 // Decompresses [in, in+size) (gzip or zstd; anything else passes through) with core's
-// default output limit, as the viewer's own reader would. Returns 1 on success
-// (pyro_inflated_data/size hold the bytes until the next call), 0 on error
-// (pyro_inflate_error says what and where).
+// default output limit, as the viewer's own reader would, and converts a profile in a
+// format other than pprof to pprof (bytes in no known format pass through: the viewer
+// names them). Returns 1 on success (pyro_inflated_data/size hold the bytes, which may be
+// [in, in+size) itself, until the next call), 0 on error (pyro_inflate_error says what
+// and where, as the viewer's reader would).
 EMSCRIPTEN_KEEPALIVE int pyro_inflate(const char* in, size_t size) {
+  g_converted = std::string();
   pyrolens::Result<std::string_view> plain =
       pyrolens::Decompress(std::string_view(in, size), &g_out);
+  const char* unsupported = nullptr;
+  pyrolens::InputFormat format =
+      plain.ok() ? pyrolens::DetectFormat(*plain, &unsupported) : pyrolens::InputFormat::kPprof;
+  if (format != pyrolens::InputFormat::kPprof && format != pyrolens::InputFormat::kUnknown) {
+    pyrolens::Result<pyrolens::Profile> p = pyrolens::ReadProfile(*plain);
+    if (p.ok()) {
+      g_converted = pyrolens::WritePprof(*p, /*gzip=*/false);
+      g_out = pyrolens::ByteBuffer();
+      plain = std::string_view(g_converted);
+    } else {
+      plain = p.status();
+    }
+  }
   g_status = plain.ok() ? pyrolens::Status() : plain.status();
   g_plain = plain.ok() ? *plain : std::string_view();
   return plain.ok() ? 1 : 0;

@@ -46,9 +46,9 @@
   // The decompression worker hands plain bytes over in chunks of this size (?inflateChunk=
   // makes them small, for tests of the reassembly).
   const INFLATE_CHUNK = Number(params.get('inflateChunk')) || 4 << 20;
-  // Compressed files from this size on go through the worker; below it, handing them over
-  // costs more than the viewer's own inflating (about 100 ms for 4 MiB of gzip), so the
-  // viewer gets them as they are (?workerFrom= changes it, for tests).
+  // Files from this size on go through the worker; below it, handing them over costs more
+  // than the viewer's own reading (about 100 ms for 4 MiB of gzip), so the viewer gets them
+  // as they are (?workerFrom= changes it, for tests).
   const WORKER_FROM = Number(params.get('workerFrom') ?? 4 << 20);
 
   const msg = document.getElementById('msg');
@@ -95,14 +95,11 @@
   }
   const COPY_SLICE = 32 << 20;
 
-  // Large gzip and zstd files are inflated by core's Decompress in a worker
-  // (inflate-worker.js), which also reads a dropped file itself, so the page never waits on
-  // either. Bytes it refuses get core's message in the viewer; when the worker itself fails
-  // (no worker, no memory) the viewer gets the original bytes and decompresses them itself.
-  function compressed(u8) {
-    return (u8.length >= 2 && u8[0] === 0x1f && u8[1] === 0x8b) ||
-      (u8.length >= 4 && u8[0] === 0x28 && u8[1] === 0xb5 && u8[2] === 0x2f && u8[3] === 0xfd);
-  }
+  // Large files go through a worker (inflate-worker.js) that reads a dropped file itself,
+  // inflates gzip and zstd and turns other formats into pprof, so the page never waits on
+  // any of it and the viewer reads pprof in steps. Bytes it refuses get core's message in
+  // the viewer; when the worker itself fails (no worker, no memory) the viewer gets the
+  // original bytes.
   // A worker is started ahead (its module compiled while the page is idle); each file gets
   // a fresh one, ended afterwards so that its memory goes back.
   let spareWorker = null;
@@ -167,7 +164,7 @@
       };
       worker.onerror = (e) => { e.preventDefault(); end(null); };
       call('pyro_set_loading', null, ['string', 'number'],
-        [`Decompressing ${name} (${mib(size)})`, -1]);
+        [`Opening ${name} (${mib(size)})`, -1]);
       worker.postMessage({ src, chunk: INFLATE_CHUNK }, moved ? [src.buffer] : []);
     });
   }
@@ -227,8 +224,7 @@
         `the limit is ${mib(MAX_FILE_BYTES)}). Use the command line: pyrolens top ${name}`);
     }
     timings.decodeStart = performance.now();
-    let placed = size >= WORKER_FROM && compressed(await sliceOf(src, 0, 4)) ?
-      await inflateInto(name, src, size, owned) : null;
+    let placed = size >= WORKER_FROM ? await inflateInto(name, src, size, owned) : null;
     timings.inflateEnd = placed && !placed.error ? performance.now() : undefined;  // by the worker
     if (!placed) placed = await copyInto(name, src, size);
     timings.copyEnd = performance.now();

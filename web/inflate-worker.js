@@ -1,15 +1,17 @@
-// Decompression worker: inflates a gzip or zstd profile with core's Decompress
-// (pyrolens-inflate.js + .wasm), off the page's main thread. One file per worker; the page
-// terminates it afterwards, which gives its memory back.
+// Decompression worker: inflates a gzip or zstd profile with core's Decompress, and turns
+// a profile in another format than pprof into pprof (pyrolens-inflate.js + .wasm,
+// wasm/inflate.cc), off the page's main thread, so that the viewer gets pprof, which it
+// reads in steps. One file per worker; the page terminates it afterwards, which gives its
+// memory back.
 //   page -> worker  {src: Blob|Uint8Array, chunk}  a File is read here, not by the page;
 //                                             chunk: bytes per chunk below
 //   worker -> page  {size: n}                 the plain size, before any chunk
-//                   {chunk: ArrayBuffer}      the plain bytes in order, a chunk at a time
+//                   {chunk: ArrayBuffer}      the plain (pprof) bytes in order, a chunk at a time
 //                                             (transferred), so that the page copies each
 //                                             into the viewer while the next is cut
 //                   {done: true}
-//                   {corrupt: '...'}          core's Decompress refused the bytes: its message
-//                                             (what the viewer's reader would say)
+//                   {corrupt: '...'}          core refused the bytes: its message (what the
+//                                             viewer's reader would say)
 //                   {error: '...'}            anything else (the page then lets the viewer
 //                                             read the original bytes)
 'use strict';
@@ -29,7 +31,6 @@ onmessage = async (e) => {
     // A Blob read whole: 101 MB took 0.9-1.0 s here, against 1.4 s in 4 MiB slices.
     M.HEAPU8.set(src instanceof Blob ? new Uint8Array(await src.arrayBuffer()) : src, ptr);
     const ok = M._pyro_inflate(ptr, size);
-    M._free(ptr);
     if (!ok) {
       postMessage({ corrupt: M.UTF8ToString(M._pyro_inflate_error()) });
       return;
@@ -41,6 +42,7 @@ onmessage = async (e) => {
       const c = M.HEAPU8.slice(data + off, data + Math.min(n, off + chunk));
       postMessage({ chunk: c.buffer }, [c.buffer]);
     }
+    M._free(ptr);  // only now: plain pprof bytes are passed on from where they were read
     postMessage({ done: true });
   } catch (err) {
     postMessage({ error: String(err && err.message ? err.message : err) });

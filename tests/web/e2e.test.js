@@ -230,6 +230,34 @@ test('a gzip file reads as its plain bytes do; a truncated one gets the gzip err
   await small.close();
 });
 
+test('other formats through the worker read as in the viewer; so do their errors', async () => {
+  // ?workerFrom=0: every file goes through the worker, which turns other formats into
+  // pprof; the default page hands these small files to the viewer as they are.
+  const direct = await openPage();
+  const viaWorker = await openPage('?workerFrom=0');
+  for (const rel of ['datakit/main.jfr', 'async-profiler/sample1.collapsed']) {
+    const a = await drop(direct, [rel]);
+    const b = await drop(viaWorker, [rel]);
+    assert.ok(await viaWorker.evaluate(() => window.pyrolens.timings.inflateEnd !== undefined));
+    assert.deepEqual(b.profiles[0].sampleTypes, a.profiles[0].sampleTypes, rel);
+    assert.equal(b.rootTotal, a.rootTotal, rel);
+    assert.ok(a.top.length > 5, rel);
+    assert.deepEqual(b.top, a.top, rel);
+    for (const page of [direct, viaWorker]) await command(page, { cmd: 'clear' });
+  }
+  const bad = 'speedscope/speedscope/invalid/incomplete-trace.json';
+  const open = (page) => page.evaluate(async (u) => window.pyrolens.open('bad.json',
+    await (await fetch(u)).blob()), corpus(bad));
+  const want = await open(direct);
+  assert.equal(want.ok, false);
+  assert.deepEqual(await open(viaWorker), want);
+  assert.deepEqual((await state(viaWorker)).errors, [want.error]);
+  for (const page of [direct, viaWorker]) {
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  }
+});
+
 test('a file above the size limit gets a clear message', async () => {
   const page = await openPage('?maxFileBytes=1000');
   await lib.dropUrls(page, [corpus('datakit/cpu.pprof')]);
