@@ -43,8 +43,8 @@
   // profile and its trees need several times the file's size.
   // ?maxFileBytes= lowers it (tests of the message).
   const MAX_FILE_BYTES = Math.min(768 * 1024 * 1024, Number(params.get('maxFileBytes')) || Infinity);
-  // The decompression worker hands plain bytes over in chunks of this size (?inflateChunk=
-  // makes them small, for tests of the reassembly).
+  // The worker hands the pprof bytes over in chunks of this size (?inflateChunk= makes them
+  // small, for tests of the reassembly).
   const INFLATE_CHUNK = Number(params.get('inflateChunk')) || 4 << 20;
   // Files from this size on go through the worker; below it, handing them over costs more
   // than the viewer's own reading (about 100 ms for 4 MiB of gzip), so the viewer gets them
@@ -120,11 +120,11 @@
     return { error: `${name}: not enough memory for ${mib(n)} in the browser viewer (wasm ` +
       `memory is limited to 4 GiB). Use the command line: pyrolens top ${name}` };
   }
-  // Inflates src in a worker straight into the viewer's memory, each chunk copied as it
-  // comes. Resolves {ptr, size}, {error} when there is no room or the bytes are corrupt
-  // (core's message; the viewer shows it), or null when the worker fails. Bytes the page
-  // owns (`owned`) are moved to the worker, not copied; they are gone afterwards.
-  function inflateInto(name, src, size, owned) {
+  // Has the worker turn src into pprof bytes straight in the viewer's memory, each chunk
+  // copied as it comes. Resolves {ptr, size}, {error} when there is no room or the bytes are
+  // refused (core's message; the viewer shows it), or null when the worker fails. Bytes the
+  // page owns (`owned`) are moved to the worker, not copied; they are gone afterwards.
+  function throughWorker(name, src, size, owned) {
     return new Promise((resolve) => {
       const worker = spareWorker;
       startWorker();
@@ -142,7 +142,7 @@
         ended = true;
         worker.terminate();
         if (ptr && !r) call('pyro_free', null, ['number'], [ptr]);
-        resolve(r || !moved ? r : { error: `${name}: the decompression worker failed` });
+        resolve(r || !moved ? r : { error: `${name}: the loading worker failed` });
       };
       worker.onmessage = (e) => {
         const m = e.data;
@@ -212,8 +212,8 @@
 
   const loadWaiters = new Map();  // load id -> resolve({ok, error?})
   function loadEnded(id) { return new Promise((r) => loadWaiters.set(id, r)); }
-  // Loads src: a Blob (a dropped File is read in slices, never whole) or bytes; `owned`:
-  // the page's own bytes (a fetch's), which the decompression worker may take over.
+  // Loads src: a Blob (a dropped File, never read whole on the page) or bytes; `owned`: the
+  // page's own bytes (a fetch's), which the worker may take over.
   async function openNow(name, src, owned = false) {
     await ready;
     if (dead) return { ok: false, error: 'viewer is not running' };
@@ -224,7 +224,7 @@
         `the limit is ${mib(MAX_FILE_BYTES)}). Use the command line: pyrolens top ${name}`);
     }
     timings.decodeStart = performance.now();
-    let placed = size >= WORKER_FROM ? await inflateInto(name, src, size, owned) : null;
+    let placed = size >= WORKER_FROM ? await throughWorker(name, src, size, owned) : null;
     timings.inflateEnd = placed && !placed.error ? performance.now() : undefined;  // by the worker
     if (!placed) placed = await copyInto(name, src, size);
     timings.copyEnd = performance.now();
