@@ -5,7 +5,7 @@
 # `speedscope`, served locally, loading the same file through #profileURL=) in the same run
 # with the ratio. Prints one row per tool and profile.
 #   BENCH_SIZES="100k 2m"   profiles to run
-#   SPEEDSCOPE=0            skip speedscope (it takes about 100 s and 3 GB for the 2m profile)
+#   SPEEDSCOPE=0            skip speedscope (on the 2m profile it had not finished after 17 min here)
 #   BENCH_RUNS=2            runs per Pyrolens measurement (best kept); speedscope runs once
 #   BENCH_BUILD=build/native  the native build with pyrolens-gen; BENCH_CACHE=build/bench-cache
 set -euo pipefail
