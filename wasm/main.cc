@@ -22,9 +22,9 @@
 #include <string>
 #include <string_view>
 
+#include "bench/generator.h"
 #include "imgui.h"
 #include "imgui_impl_glfw.h"
-#include "bench/generator.h"
 #include "imgui_impl_opengl3.h"
 #include "pyrolens/pprof.h"
 #include "pyrolens/ui/viewer.h"
@@ -164,8 +164,9 @@ EMSCRIPTEN_KEEPALIVE char* pyro_alloc(size_t size) {
 EMSCRIPTEN_KEEPALIVE void pyro_free(char* data) { delete[] data; }
 
 // Starts loading the profile held in bytes [data, data+size) (the viewer owns them from
-// here) and labelled `name`: it is read a few milliseconds of each frame, and ends with a
-// "loaded" or "error" event carrying the load id returned here ({"ok":true,"load":id}).
+// here) and labelled `name`: it is read in the page's pyro_work tasks (and a little in each
+// frame), and ends with a "loaded" or "error" event carrying the load id returned here
+// ({"ok":true,"load":id}).
 EMSCRIPTEN_KEEPALIVE const char* pyro_open(const char* name, char* data, size_t size) {
   uint32_t id = g_viewer->StartOpen(name, std::unique_ptr<char[]>(data), size);
   g_out = "{\"ok\":true,\"load\":" + std::to_string(id) + "}";

@@ -164,13 +164,15 @@ void IndexShape(TreeShape* t) {
 
 }  // namespace
 
-void AppendLevelCoordinates(const TreeShape& t, const std::vector<int64_t>& x,
-                            const std::vector<int64_t>& total, size_t end,
-                            std::vector<int64_t>* level_x, std::vector<int64_t>* level_end) {
-  for (size_t k = level_x->size(); k < end; ++k) {
+void SetLevelCoordinates(const TreeShape& t, const std::vector<int64_t>& x,
+                         const std::vector<int64_t>& total, std::vector<int64_t>* level_x,
+                         std::vector<int64_t>* level_end) {
+  level_x->resize(t.level_nodes.size());
+  level_end->resize(t.level_nodes.size());
+  for (size_t k = 0; k < t.level_nodes.size(); ++k) {
     uint32_t node = t.level_nodes[k];
-    level_x->push_back(x[node]);
-    level_end->push_back(WrapAdd(x[node], total[node]));
+    (*level_x)[k] = x[node];
+    (*level_end)[k] = WrapAdd(x[node], total[node]);
   }
 }
 

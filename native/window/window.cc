@@ -113,9 +113,10 @@ Status RunViewWindow(const ViewWindowOptions& options) {
   glfwSetDropCallback(window, OnDrop);
   host.viewer.SetEventCallback([&host](const std::string& e) {
     if (e.find("\"exportPng\"") != std::string::npos) host.png_requested = true;
-    rapidjson::Document d;
+    if (e.find("\"event\":\"error\"") == std::string::npos) return;
+    rapidjson::Document d;  // only error events are parsed
     if (!d.Parse(e.c_str()).HasParseError() && d.IsObject() && d.HasMember("message") &&
-        d["message"].IsString() && e.find("\"event\":\"error\"") != std::string::npos) {
+        d["message"].IsString()) {
       fprintf(stderr, "pyrolens: %s\n", d["message"].GetString());  // also in the window
     }
   });

@@ -350,9 +350,7 @@ Status Viewer_Impl::RebuildTrees() {
       diff_total[i] = diff.left_total[i] + diff.right_total[i];
       diff_self[i] = diff.left_self[i] + diff.right_self[i];
     }
-    diff_level_x.clear();
-    diff_level_end.clear();
-    AppendLevelCoordinates(diff, diff_x, diff_total, n, &diff_level_x, &diff_level_end);
+    SetLevelCoordinates(diff, diff_x, diff_total, &diff_level_x, &diff_level_end);
     main.shape = &diff;
     main.x = &diff_x;
     main.total = &diff_total;

@@ -104,12 +104,12 @@ class CallTreeBuilder {
   std::unique_ptr<Impl> impl_;
 };
 
-// Appends to `level_x` and `level_end` the x and x + total (wrapping) of the nodes at
-// level_nodes positions [level_x->size(), end): what CallTree::level_x and level_end hold,
-// for trees laid out otherwise (a diff's summed sides). REQUIRES: end <= t.size().
-void AppendLevelCoordinates(const TreeShape& t, const std::vector<int64_t>& x,
-                            const std::vector<int64_t>& total, size_t end,
-                            std::vector<int64_t>* level_x, std::vector<int64_t>* level_end);
+// Sets `level_x` and `level_end` to the x and x + total (wrapping) of the nodes in
+// level_nodes order: what CallTree::level_x and level_end hold, for trees laid out
+// otherwise (a diff's summed sides).
+void SetLevelCoordinates(const TreeShape& t, const std::vector<int64_t>& x,
+                         const std::vector<int64_t>& total, std::vector<int64_t>* level_x,
+                         std::vector<int64_t>* level_end);
 
 // The union of two call trees: every path of either, with both sides' values (0 where a
 // side lacks the path). Same invariants as CallTree; children sorted by name.
