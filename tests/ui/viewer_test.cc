@@ -508,6 +508,18 @@ TEST_F(ViewerTest, WorkOnLoadsOutsideFrames) {
   EXPECT_EQ(tasks, 0);  // one long enough task ends it
   ASSERT_EQ(events_.size(), 1u);
   EXPECT_NE(events_[0].find("\"load\":" + std::to_string(id)), std::string::npos) << events_[0];
+  // The top table was sorted in that task too, not in the first frame after it: by self,
+  // largest first, then by name.
+  rapidjson::Document s = State();
+  ASSERT_GT(s["topRows"].GetUint64(), 1u);
+  const auto& top = s["top"];
+  for (rapidjson::SizeType i = 1; i < top.Size(); ++i) {
+    int64_t a = top[i - 1]["self"].GetInt64(), b = top[i]["self"].GetInt64();
+    EXPECT_GE(a, b);
+    if (a == b) {
+      EXPECT_LT(std::string(top[i - 1]["name"].GetString()), top[i]["name"].GetString());
+    }
+  }
   Frames();
   Profile p = Load("datakit/cpu.pprof");
   EXPECT_EQ(State()["rootTotal"].GetInt64(), p.Total(DefaultType(p)));

@@ -340,28 +340,7 @@ void Viewer_Impl::DrawTopTable(ImVec2 size) {
       }
       specs->SpecsDirty = false;
     }
-    if (top.order_dirty || top.applied_filter != top.filter) {
-      top.order_dirty = false;
-      top.applied_filter = top.filter;
-      top.order.clear();
-      for (uint32_t i = 0; i < top.rows.size(); ++i) {
-        if (top.filter[0] == 0 ||
-            tt.names[top.rows[i].name].find(top.filter) != std::string::npos) {
-          top.order.push_back(i);
-        }
-      }
-      auto key = [&](uint32_t i) {
-        return top.sort_column == 1 ? top.rows[i].self : top.rows[i].total;
-      };
-      std::stable_sort(top.order.begin(), top.order.end(), [&](uint32_t a, uint32_t b) {
-        if (top.sort_column == 0) {
-          int c = tt.names[top.rows[a].name].compare(tt.names[top.rows[b].name]);
-          return top.sort_descending ? c > 0 : c < 0;
-        }
-        if (key(a) != key(b)) return top.sort_descending ? key(a) > key(b) : key(a) < key(b);
-        return tt.names[top.rows[a].name] < tt.names[top.rows[b].name];
-      });
-    }
+    if (top.order_dirty || top.applied_filter != top.filter) SortTop();
     const float row_h = ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2;
     if (top.scroll_to_selection) {
       top.scroll_to_selection = false;

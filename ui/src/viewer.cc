@@ -415,7 +415,7 @@ Status Viewer_Impl::RebuildTrees() {
   top.rows = rows ? std::move(*rows) : BuildFunctionTable(tt, tt.self, tt.total);
   top.self_text.assign(top.rows.size(), std::string());
   top.total_text.assign(top.rows.size(), std::string());
-  top.order_dirty = true;
+  SortTop();
   if (!selected_name.empty()) Select(selected_name, kNone);
   if (!filter_error.empty()) return Status::InvalidArgument(filter_error);
   return Status();
@@ -427,6 +427,31 @@ void Viewer_Impl::RebuildColors(TreeData* data) {
   data->name_color.resize(names.size());
   for (uint32_t i = 0; i < names.size(); ++i) data->name_color[i] = PackageColor(names[i], dark);
   data->name_match.assign(names.size(), 0);
+}
+
+void Viewer_Impl::SortTop() {
+  const CallTree& tt = table_tree ? *table_tree : tree;
+  top.order_dirty = false;
+  top.applied_filter = top.filter;
+  top.order.clear();
+  for (uint32_t i = 0; i < top.rows.size(); ++i) {
+    if (top.filter[0] == 0 ||
+        tt.names[top.rows[i].name].find(top.filter) != std::string::npos) {
+      top.order.push_back(i);
+    }
+  }
+  auto key = [&](uint32_t i) {
+    return top.sort_column == 1 ? top.rows[i].self : top.rows[i].total;
+  };
+  // Names are unique within a tree, so this is a total order.
+  std::sort(top.order.begin(), top.order.end(), [&](uint32_t a, uint32_t b) {
+    if (top.sort_column == 0) {
+      int c = tt.names[top.rows[a].name].compare(tt.names[top.rows[b].name]);
+      return top.sort_descending ? c > 0 : c < 0;
+    }
+    if (key(a) != key(b)) return top.sort_descending ? key(a) > key(b) : key(a) < key(b);
+    return tt.names[top.rows[a].name] < tt.names[top.rows[b].name];
+  });
 }
 
 void Viewer_Impl::RebuildSearch() {

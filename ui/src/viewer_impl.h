@@ -200,6 +200,9 @@ struct Viewer_Impl {
   void RebuildSearch();
   void RebuildSandwich();
   void RebuildColors(TreeData* data);
+  // top.order from top.rows, its filter and sort column: at every rebuild (so that a load's
+  // first frame does not sort tens of thousands of rows) and when the user changes them.
+  void SortTop();
   void Select(const std::string& name, uint32_t node);
   void ZoomTo(uint32_t node);
   void ResetZoom();
