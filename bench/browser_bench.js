@@ -68,8 +68,9 @@ async function pyrolensDrop(browser, origin, url) {
   return Object.assign(out, { ms, frame });
 }
 
-// Frame times while zooming into wide nodes, hovering across the graph and resetting, on
-// the tree just loaded: CPU time per frame inside the module and the animation-frame period.
+// Frame times while zooming into wide nodes, hovering across the graph, panning it with the
+// mouse wheel and resetting, on the tree just loaded: CPU time per frame inside the module
+// and the animation-frame period.
 async function interact(page) {
   const box = await page.locator('#canvas').boundingBox();
   await page.evaluate(() => window.pyrolens.frameStats(true));
@@ -81,6 +82,7 @@ async function interact(page) {
     if (target) await page.evaluate((id) => window.pyrolens.command({ cmd: 'zoom', id }), target.id);
     for (let i = 0; i < 10; i++) {
       await page.mouse.move(box.x + box.width * (0.4 + 0.05 * i), box.y + box.height * (0.3 + 0.06 * i));
+      await page.mouse.wheel(0, i < 5 ? -120 : 120);
       await page.waitForTimeout(30);
     }
     await page.evaluate(() => window.pyrolens.command({ cmd: 'reset' }));

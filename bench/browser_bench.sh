@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The browser benchmark: time from drop to the first drawn flame graph and peak JS + wasm
 # memory of the wasm viewer in this machine's headless Chromium, on generated profiles of
-# 100,000 and 2,000,000 samples (the shapes bench/bench_top.sh uses), and speedscope (npm
+# 100,000 and 2,000,000 samples (the shapes bench/bench_top.sh uses), and of 300,000 samples
+# whose call tree has 1.1M nodes (for the frame times of a 1M-node tree), and speedscope (npm
 # `speedscope`, served locally, loading the same file through #profileURL=) in the same run
 # with the ratio. Prints one row per tool and profile.
-#   BENCH_SIZES="100k 2m"   profiles to run
+#   BENCH_SIZES="100k 300k 2m"   profiles to run
 #   SPEEDSCOPE=0            skip speedscope (on the 2m profile it had not finished after 17 min here)
 #   BENCH_RUNS=2            runs per Pyrolens measurement (best kept); speedscope runs once
 #   BENCH_BUILD=build/native  the native build with pyrolens-gen; BENCH_CACHE=build/bench-cache
@@ -17,8 +18,9 @@ log() { printf '[browser_bench] %s\n' "$*" >&2; }
 shape() {
   case "$1" in
     100k) echo "--samples 100000 --stacks 20000 --functions 10000 --max-depth 64 --label-cardinality 10000 --seed 1" ;;
+    300k) echo "--samples 300000 --stacks 60000 --functions 20000 --max-depth 64 --label-cardinality 10000 --seed 1" ;;
     2m) echo "--samples 2000000 --stacks 200000 --functions 50000 --max-depth 120 --label-cardinality 100000 --seed 1" ;;
-    *) log "unknown size '$1' (want 100k or 2m)"; exit 2 ;;
+    *) log "unknown size '$1' (want 100k, 300k or 2m)"; exit 2 ;;
   esac
 }
 
@@ -36,7 +38,7 @@ tests/web/npm-install.sh
 mkdir -p "$CACHE"
 gen_hash=$(cat bench/generator.cc bench/generator.h | sha1sum | cut -c1-8)
 files=()
-for size in ${BENCH_SIZES:-100k 2m}; do
+for size in ${BENCH_SIZES:-100k 300k 2m}; do
   f=$CACHE/browser-$size-$gen_hash.pb.gz
   if [ ! -s "$f" ]; then
     log "generating $f"

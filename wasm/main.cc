@@ -1,6 +1,6 @@
 // The browser host: one GLFW window on the page's <canvas id="canvas"> (WebGL2 through
 // Emscripten's GLFW), Dear ImGui's GLFW + OpenGL3 backends, and one pyrolens::ui::Viewer
-// drawn every animation frame.
+// drawn in animation frames when something may have changed (FrameDue).
 //
 // JavaScript (web/app.js) owns all I/O: it reads dropped or picked files, fetches URLs
 // and receives postMessage calls, copies bytes into the wasm heap with pyro_alloc and
@@ -42,6 +42,25 @@ int g_frames = 0;
 // Loading done by each frame; the page does the rest in tasks of its own (pyro_work).
 constexpr double kFrameLoadMs = 5;
 
+// Frames are drawn on demand, as the native window's glfwWaitEventsTimeout does: every
+// animation frame for kAwakeMs after input or a call that changes the viewer (Wake), every
+// kLoadingFrameMs while a load runs (its progress), and every kIdleFrameMs otherwise. An
+// idle page then costs next to nothing (a dashboard may embed several), and a load is not
+// slowed down by drawing the same picture at the display's rate: software WebGL took 5-6
+// ms of the main thread and more of the GPU process for each frame of the empty page.
+constexpr double kAwakeMs = 500, kLoadingFrameMs = 100, kIdleFrameMs = 250;
+double g_awake_until = 0;      // emscripten_get_now() time
+double g_last_draw = -1e9;
+bool g_page_loading = false;   // the page shows its own progress (pyro_set_loading)
+
+void Wake() { g_awake_until = emscripten_get_now() + kAwakeMs; }
+
+bool FrameDue(double now) {
+  if (now < g_awake_until) return true;
+  bool loading = g_page_loading || g_viewer->opening();
+  return now - g_last_draw >= (loading ? kLoadingFrameMs : kIdleFrameMs);
+}
+
 // {"ok":true} or {"ok":false,"error":"..."} with the message JSON-escaped.
 const char* StatusJson(const pyrolens::Status& s) {
   if (s.ok()) {
@@ -67,26 +86,34 @@ const char* StatusJson(const pyrolens::Status& s) {
 
 // Matches the canvas' backing store to its CSS size times devicePixelRatio, so text is
 // drawn at device resolution; ImGui then works in device pixels and the viewer is told the
-// scale (fonts and paddings grow with it).
-void SyncCanvasSize() {
+// scale (fonts and paddings grow with it). Returns true when it changed anything.
+bool SyncCanvasSize() {
   double css_w = 0, css_h = 0;
   emscripten_get_element_css_size("#canvas", &css_w, &css_h);
   double dpr = emscripten_get_device_pixel_ratio();
   int w = static_cast<int>(css_w * dpr + 0.5), h = static_cast<int>(css_h * dpr + 0.5);
-  if (w < 1 || h < 1) return;
+  if (w < 1 || h < 1) return false;
+  bool changed = false;
   int cur_w = 0, cur_h = 0;
   glfwGetWindowSize(g_window, &cur_w, &cur_h);
-  if (cur_w != w || cur_h != h) glfwSetWindowSize(g_window, w, h);
+  if (cur_w != w || cur_h != h) {
+    glfwSetWindowSize(g_window, w, h);
+    changed = true;
+  }
   if (dpr != g_scale && dpr >= 0.5 && dpr <= 4) {
     g_scale = dpr;
     std::string cmd = "{\"cmd\":\"setScale\",\"scale\":" + std::to_string(dpr) + "}";
     (void)g_viewer->Command(cmd);
+    changed = true;
   }
+  return changed;
 }
 
 void MainLoopStep() {
   const double t0 = emscripten_get_now();
-  SyncCanvasSize();
+  if (SyncCanvasSize()) Wake();
+  if (!FrameDue(t0)) return;
+  g_last_draw = t0;
   glfwPollEvents();
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
@@ -169,12 +196,14 @@ EMSCRIPTEN_KEEPALIVE void pyro_free(char* data) { delete[] data; }
 // ({"ok":true,"load":id}).
 EMSCRIPTEN_KEEPALIVE const char* pyro_open(const char* name, char* data, size_t size) {
   uint32_t id = g_viewer->StartOpen(name, std::unique_ptr<char[]>(data), size);
+  Wake();
   g_out = "{\"ok\":true,\"load\":" + std::to_string(id) + "}";
   return g_out.c_str();
 }
 
 // Runs one viewer command (see Viewer::Command); returns a status JSON string.
 EMSCRIPTEN_KEEPALIVE const char* pyro_command(const char* json) {
+  Wake();
   return StatusJson(g_viewer->Command(json));
 }
 
@@ -184,22 +213,38 @@ EMSCRIPTEN_KEEPALIVE const char* pyro_state() {
   return g_out.c_str();
 }
 
+// Shows the page's own progress (fetching, decompressing); progress > 1.5 ends it.
 EMSCRIPTEN_KEEPALIVE void pyro_set_loading(const char* message, float progress) {
-  if (progress > 1.5f) {
-    g_viewer->ClearLoading();
-  } else {
+  g_page_loading = progress <= 1.5f;
+  if (g_page_loading) {
     g_viewer->SetLoading(message, progress);
+  } else {
+    g_viewer->ClearLoading();
+    Wake();
   }
 }
 
-EMSCRIPTEN_KEEPALIVE void pyro_clear() { g_viewer->Clear(); }
+EMSCRIPTEN_KEEPALIVE void pyro_clear() {
+  g_viewer->Clear();
+  Wake();
+}
 
 // Shows an error the page met (the decompression worker's) as the viewer's own.
-EMSCRIPTEN_KEEPALIVE void pyro_show_error(const char* message) { g_viewer->ShowError(message); }
+EMSCRIPTEN_KEEPALIVE void pyro_show_error(const char* message) {
+  g_viewer->ShowError(message);
+  Wake();
+}
+
+// Input on the page: the next frames are drawn (see FrameDue).
+EMSCRIPTEN_KEEPALIVE void pyro_wake() { Wake(); }
 
 // Works on loads for about `ms`; 1 while loads remain. The page calls it in tasks between
 // frames (frames themselves do only kFrameLoadMs of loading).
-EMSCRIPTEN_KEEPALIVE int pyro_work(double ms) { return g_viewer->WorkOnLoads(ms) ? 1 : 0; }
+EMSCRIPTEN_KEEPALIVE int pyro_work(double ms) {
+  if (g_viewer->WorkOnLoads(ms)) return 1;
+  Wake();  // the loads ended: a profile or an error to draw
+  return 0;
+}
 
 // V8 first runs wasm as baseline code and optimizes a function once it has run a while;
 // the optimized code serves the function's next call. A load calls some functions once

@@ -85,8 +85,8 @@
   function statusOf(ptr) { return JSON.parse(M.UTF8ToString(ptr)); }
 
   // ---- Loading. One profile at a time, in order. The viewer reads the bytes and builds
-  // the first tree a few milliseconds of each frame (its progress bar shows how far), so
-  // the page keeps answering; the load's end comes as a viewer event naming its id.
+  // the first tree in tasks between frames (work() below; its progress bar shows how far),
+  // so the page keeps answering; the load's end comes as a viewer event naming its id.
   let queue = Promise.resolve();
   function enqueue(fn) {
     const p = queue.then(fn, fn);
@@ -443,6 +443,12 @@
   script.onload = () => {
     createPyrolens(config).then((mod) => {
       M = mod;
+      // The viewer draws on demand (FrameDue in wasm/main.cc): input wakes it.
+      for (const type of ['mousemove', 'mousedown', 'mouseup', 'mouseout', 'wheel', 'keydown',
+        'keyup', 'touchstart', 'touchmove', 'touchend', 'focus', 'blur', 'dragover']) {
+        window.addEventListener(type, () => { if (!dead) M._pyro_wake(); },
+          { capture: true, passive: true });
+      }
       const theme = params.get('theme');
       if (theme) call('pyro_command', 'number', ['string'], [JSON.stringify({ cmd: 'setTheme', theme })]);
       // The page chrome follows the viewer's theme.

@@ -108,6 +108,30 @@ test('click zooms into a node and selects it; reset returns to the root', async 
   await page.close();
 });
 
+test('frames are drawn on demand: a few a second when idle, every animation frame on input', async () => {
+  const page = await openPage();
+  await drop(page, ['datakit/cpu.pprof']);
+  const box = await page.locator('#canvas').boundingBox();
+  const framesIn = async (ms, act) => {
+    const f0 = await page.evaluate(() => window.pyrolens.frames());
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      if (act) await act();
+      await page.waitForTimeout(40);
+    }
+    return (await page.evaluate(() => window.pyrolens.frames())) - f0;
+  };
+  await page.waitForTimeout(800);  // past the frames the drop's input and load asked for
+  const idle = await framesIn(1000);
+  let i = 0;
+  const moving = await framesIn(1000, () =>
+    page.mouse.move(box.x + box.width * (0.3 + 0.01 * (i++ % 40)), box.y + box.height * 0.6));
+  assert.ok(idle <= 6, `idle page: ${idle} frames in 1 s (4 a second expected)`);
+  assert.ok(moving >= idle + 5, `moving the mouse: ${moving} frames in 1 s, idle: ${idle}`);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('search highlights matches and reports their share', async () => {
   const page = await openPage();
   await drop(page, ['datakit/cpu.pprof']);
