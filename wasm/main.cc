@@ -193,9 +193,12 @@ EMSCRIPTEN_KEEPALIVE void pyro_free(char* data) { delete[] data; }
 // Starts loading the profile held in bytes [data, data+size) (the viewer owns them from
 // here) and labelled `name`: it is read in the page's pyro_work tasks (and a little in each
 // frame), and ends with a "loaded" or "error" event carrying the load id returned here
-// ({"ok":true,"load":id}).
-EMSCRIPTEN_KEEPALIVE const char* pyro_open(const char* name, char* data, size_t size) {
-  uint32_t id = g_viewer->StartOpen(name, std::unique_ptr<char[]>(data), size);
+// ({"ok":true,"load":id}). With `pprof_only`, bytes in another format end it with a
+// "convert" event instead (Viewer::StartOpen): the page has its worker convert them.
+EMSCRIPTEN_KEEPALIVE const char* pyro_open(const char* name, char* data, size_t size,
+                                           int pprof_only) {
+  uint32_t id =
+      g_viewer->StartOpen(name, std::unique_ptr<char[]>(data), size, pprof_only != 0);
   Wake();
   g_out = "{\"ok\":true,\"load\":" + std::to_string(id) + "}";
   return g_out.c_str();

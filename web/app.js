@@ -20,7 +20,8 @@
 //
 // window.pyrolens (same page; tests and web/server.js use it):
 //   ready                     Promise, resolves when the wasm viewer runs
-//   warmed                    Promise, resolves when the viewer's warm-up (pyro_warm_up) ended
+//   warmed                    Promise, resolves when the warm-ups (pyro_warm_up) of the viewer
+//                             and of the decompression worker ended
 //   open(name, bytes)         load a profile (ArrayBuffer|Uint8Array|Blob) as a drop does -> {ok, error?}
 //   openFiles(files), openUrl(url)
 //   command({cmd: ...})       a Viewer::Command ('clear', 'diff' {base, comparison},
@@ -50,6 +51,10 @@
   // than the viewer's own reading (about 100 ms for 4 MiB of gzip), so the viewer gets them
   // as they are (?workerFrom= changes it, for tests).
   const WORKER_FROM = Number(params.get('workerFrom') ?? 4 << 20);
+  // A smaller file from this size on that the viewer finds is not pprof (a format it reads
+  // in one step: a 3 MB JFR file held the page for 328 ms) goes through the worker too;
+  // below it, reading takes a few ms (?convertFrom= changes it, for tests).
+  const CONVERT_FROM = Number(params.get('convertFrom') ?? 256 << 10);
 
   const msg = document.getElementById('msg');
   const fatalBox = document.getElementById('fatal');
@@ -101,11 +106,19 @@
   // the viewer; when the worker itself fails (no worker, no memory) the viewer gets the
   // original bytes.
   // A worker is started ahead (its module compiled while the page is idle); each file gets
-  // a fresh one, ended afterwards so that its memory goes back.
+  // a fresh one, ended afterwards so that its memory goes back. The next one starts when a
+  // file's worker ends, so that its compiling and warm-up do not take a core from the
+  // file's inflating.
   let spareWorker = null;
+  let spareWarm = Promise.resolve();  // resolves when the spare worker's warm-up ended
   function startWorker() {
     try {
-      spareWorker = new Worker('inflate-worker.js');
+      const worker = new Worker('inflate-worker.js');
+      spareWorker = worker;
+      spareWarm = new Promise((r) => {
+        worker.onmessage = (e) => { if (e.data.warm) r(); };
+        worker.onerror = () => r();
+      });
     } catch (e) {
       spareWorker = null;
     }
@@ -127,8 +140,9 @@
   function throughWorker(name, src, size, owned) {
     return new Promise((resolve) => {
       const worker = spareWorker;
-      startWorker();
+      spareWorker = null;
       if (!worker) {
+        startWorker();
         resolve(null);
         return;
       }
@@ -141,12 +155,13 @@
         if (ended) return;
         ended = true;
         worker.terminate();
+        startWorker();
         if (ptr && !r) call('pyro_free', null, ['number'], [ptr]);
         resolve(r || !moved ? r : { error: `${name}: the loading worker failed` });
       };
       worker.onmessage = (e) => {
         const m = e.data;
-        if (ended) return;
+        if (ended || m.warm) return;
         if (m.size !== undefined) {
           plain = m.size;
           ptr = call('pyro_alloc', 'number', ['number'], [plain]);
@@ -197,7 +212,8 @@
   // While the page is idle after starting, the viewer makes its loading code hot on a
   // generated profile (pyro_warm_up in wasm/main.cc), in tasks, after any real load.
   let warmedResolve;
-  const warmed = new Promise((r) => { warmedResolve = r; });
+  // The viewer's warm-up, then the spare worker's (wasm/inflate.cc).
+  const warmed = new Promise((r) => { warmedResolve = r; }).then(() => spareWarm);
   function warmUp() {
     if (dead) {
       warmedResolve();
@@ -213,8 +229,10 @@
   const loadWaiters = new Map();  // load id -> resolve({ok, error?})
   function loadEnded(id) { return new Promise((r) => loadWaiters.set(id, r)); }
   // Loads src: a Blob (a dropped File, never read whole on the page) or bytes; `owned`: the
-  // page's own bytes (a fetch's), which the worker may take over.
-  async function openNow(name, src, owned = false) {
+  // page's own bytes (a fetch's), which the worker may take over. A file below WORKER_FROM
+  // goes to the viewer as it is, unless the viewer finds that it is not pprof (a format it
+  // reads in one step) and it is not small: then it goes through the worker too (`convert`).
+  async function openNow(name, src, owned = false, convert = false) {
     await ready;
     if (dead) return { ok: false, error: 'viewer is not running' };
     if (!(src instanceof Blob) && !(src instanceof Uint8Array)) src = new Uint8Array(src);
@@ -224,8 +242,11 @@
         `the limit is ${mib(MAX_FILE_BYTES)}). Use the command line: pyrolens top ${name}`);
     }
     timings.decodeStart = performance.now();
-    let placed = size >= WORKER_FROM ? await throughWorker(name, src, size, owned) : null;
+    const viaWorker = size >= WORKER_FROM || convert;
+    let placed = viaWorker ? await throughWorker(name, src, size, owned) : null;
     timings.inflateEnd = placed && !placed.error ? performance.now() : undefined;  // by the worker
+    // pprof_only when the worker could still convert the bytes.
+    const pprofOnly = !viaWorker && size >= CONVERT_FROM && spareWorker !== null;
     if (!placed) placed = await copyInto(name, src, size);
     timings.copyEnd = performance.now();
     if (placed.error) {
@@ -234,10 +255,11 @@
       say(placed.error);
       return { ok: false, error: placed.error };
     }
-    const started = statusOf(call('pyro_open', 'number', ['string', 'number', 'number'],
-      [name, placed.ptr, placed.size]));
+    const started = statusOf(call('pyro_open', 'number', ['string', 'number', 'number', 'number'],
+      [name, placed.ptr, placed.size, pprofOnly ? 1 : 0]));
     work();
     const r = await loadEnded(started.load);
+    if (r.convert) return openNow(name, src, false, true);
     timings.decodeEnd = performance.now();
     call('pyro_set_loading', null, ['string', 'number'], ['', 2]);
     if (r.ok) {
@@ -416,10 +438,12 @@
     onViewerEvent(json) {
       const ev = JSON.parse(json);
       if (ev.load && loadWaiters.has(ev.load)) {
-        const ended = ev.event === 'loaded' ? { ok: true } : { ok: false, error: ev.message };
+        const ended = ev.event === 'loaded' ? { ok: true } :
+          ev.event === 'convert' ? { ok: false, convert: true } : { ok: false, error: ev.message };
         loadWaiters.get(ev.load)(ended);
         loadWaiters.delete(ev.load);
       }
+      if (ev.event === 'convert') return;  // the page's own business
       events.push(ev);
       if (events.length > 1000) events.splice(0, events.length - 1000);
       for (const cb of listeners) { try { cb(ev); } catch (e) { console.error(e); } }

@@ -5,7 +5,8 @@
 // memory back.
 //   page -> worker  {src: Blob|Uint8Array, chunk}  a File is read here, not by the page;
 //                                             chunk: bytes per chunk below
-//   worker -> page  {size: n}                 the plain size, before any chunk
+//   worker -> page  {warm: true}              the warm-up ended (sent once, first)
+//                   {size: n}                 the plain size, before any chunk
 //                   {chunk: ArrayBuffer}      the plain (pprof) bytes in order, a chunk at a time
 //                                             (transferred), so that the page copies each
 //                                             into the viewer while the next is cut
@@ -19,6 +20,7 @@ importScripts('pyrolens-inflate.js');
 // The module warms up first (pyro_warm_up in wasm/inflate.cc), while the page is idle.
 const inflater = createInflate().then((M) => {
   M._pyro_warm_up();
+  postMessage({ warm: true });
   return M;
 });
 onmessage = async (e) => {

@@ -142,28 +142,26 @@ ProfileReader::~ProfileReader() = default;
 Result<bool> ProfileReader::Step(size_t budget) {
   if (!started_) {
     started_ = true;
-    return Start();
+    RETURN_IF_ERROR(Start());
+    return false;
   }
-  if (!pprof_) return true;
-  return pprof_->Step(budget);
+  if (pprof_) return pprof_->Step(budget);
+  ASSIGN_OR_RETURN(profile_, ReadWhole(format_, plain_, unsupported_));
+  read_whole_ = true;
+  return true;
 }
 
 double ProfileReader::progress() const {
-  return pprof_ ? pprof_->progress() : started_ ? 1.0 : 0.0;
+  return pprof_ ? pprof_->progress() : read_whole_ ? 1.0 : started_ ? 0.1 : 0.0;
 }
 
 Profile ProfileReader::Take() { return pprof_ ? pprof_->Take() : std::move(profile_); }
 
-Result<bool> ProfileReader::Start() {
-  ASSIGN_OR_RETURN(std::string_view plain, Decompress(data_, &storage_, options_.max_decompressed));
-  const char* unsupported;
-  InputFormat format = DetectFormat(plain, &unsupported);
-  if (format == InputFormat::kPprof) {
-    pprof_ = std::make_unique<PprofReader>(plain);
-    return false;
-  }
-  ASSIGN_OR_RETURN(profile_, ReadWhole(format, plain, unsupported));
-  return true;
+Status ProfileReader::Start() {
+  ASSIGN_OR_RETURN(plain_, Decompress(data_, &storage_, options_.max_decompressed));
+  format_ = DetectFormat(plain_, &unsupported_);
+  if (format_ == InputFormat::kPprof) pprof_ = std::make_unique<PprofReader>(plain_);
+  return Status();
 }
 
 }  // namespace pyrolens

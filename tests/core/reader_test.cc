@@ -99,6 +99,35 @@ TEST(ReaderTest, StepsReadWhatOneCallReads) {
   EXPECT_GT(pprof_files, 20u);
 }
 
+TEST(ReaderTest, FirstStepNamesTheFormatAndReadsNothingElse) {
+  const std::pair<const char*, InputFormat> files[] = {
+      {"datakit/cpu.pprof", InputFormat::kPprof},
+      {"jfr-parser/goland-multichunk.jfr.gz", InputFormat::kJfr},
+      {"async-profiler/sample1.collapsed", InputFormat::kFolded},
+  };
+  for (const auto& [path, format] : files) {
+    SCOPED_TRACE(path);
+    std::string bytes = testing::ReadCorpusFile(path);
+    ProfileReader reader(bytes);
+    EXPECT_EQ(reader.format(), InputFormat::kUnknown);
+    Result<bool> done = reader.Step(1 << 30);
+    ASSERT_TRUE(done.ok()) << done.status().message();
+    EXPECT_FALSE(*done);
+    EXPECT_EQ(reader.format(), format);
+    EXPECT_LT(reader.progress(), 0.5);
+    // Then a whole-read format takes one step; pprof takes one per pass.
+    int steps = 0;
+    do {
+      done = reader.Step(1 << 30);
+      ASSERT_TRUE(done.ok()) << done.status().message();
+      ++steps;
+    } while (!*done);
+    EXPECT_EQ(steps, format == InputFormat::kPprof ? 2 : 1);
+    EXPECT_EQ(reader.progress(), 1.0);
+    EXPECT_GT(reader.Take().num_samples(), 0u);
+  }
+}
+
 TEST(ReaderTest, StepsFailAsOneCallFails) {
   std::string bytes = testing::ReadCorpusFile("datakit/cpu.pprof");
   ByteBuffer storage;

@@ -525,6 +525,32 @@ TEST_F(ViewerTest, WorkOnLoadsOutsideFrames) {
   EXPECT_EQ(State()["rootTotal"].GetInt64(), p.Total(DefaultType(p)));
 }
 
+TEST_F(ViewerTest, PprofOnlyLoadLeavesOtherFormatsToTheHost) {
+  auto start = [&](const char* path, bool pprof_only) {
+    std::string b = testing::ReadCorpusFile(path);
+    auto owned = std::make_unique<char[]>(b.size());
+    memcpy(owned.get(), b.data(), b.size());
+    return viewer_.StartOpen(path, std::move(owned), b.size(), pprof_only);
+  };
+  uint32_t jfr = start("datakit/main.jfr", true);
+  while (viewer_.WorkOnLoads(1e9)) {
+  }
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0], "{\"event\":\"convert\",\"load\":" + std::to_string(jfr) + "}");
+  rapidjson::Document s = State();
+  EXPECT_EQ(s["profiles"].Size(), 0u);
+  EXPECT_EQ(s["errors"].Size(), 0u);
+  // pprof is read as usual; so is anything when the host cannot convert.
+  start("datakit/cpu.pprof", true);
+  start("datakit/main.jfr", false);
+  while (viewer_.WorkOnLoads(1e9)) {
+  }
+  ASSERT_EQ(events_.size(), 3u);
+  EXPECT_NE(events_[1].find("\"loaded\""), std::string::npos) << events_[1];
+  EXPECT_NE(events_[2].find("\"loaded\""), std::string::npos) << events_[2];
+  EXPECT_EQ(State()["profiles"].Size(), 2u);
+}
+
 TEST_F(ViewerTest, FiltersInvertCollapse) {
   const std::string file = "parca/fib.pb.gz";
   Profile p = Load(file);

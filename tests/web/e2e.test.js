@@ -256,18 +256,26 @@ test('a gzip file reads as its plain bytes do; a truncated one gets the gzip err
 
 test('other formats through the worker read as in the viewer; so do their errors', async () => {
   // ?workerFrom=0: every file goes through the worker, which turns other formats into
-  // pprof; the default page hands these small files to the viewer as they are.
-  const direct = await openPage();
+  // pprof. ?convertFrom=0: the viewer finds that a small file is not pprof and the page
+  // has the worker convert it. With a huge convertFrom the viewer reads them itself.
+  const direct = await openPage('?convertFrom=1e15');
   const viaWorker = await openPage('?workerFrom=0');
+  const converted = await openPage('?convertFrom=0');
   for (const rel of ['datakit/main.jfr', 'async-profiler/sample1.collapsed']) {
     const a = await drop(direct, [rel]);
-    const b = await drop(viaWorker, [rel]);
-    assert.ok(await viaWorker.evaluate(() => window.pyrolens.timings.inflateEnd !== undefined));
-    assert.deepEqual(b.profiles[0].sampleTypes, a.profiles[0].sampleTypes, rel);
-    assert.equal(b.rootTotal, a.rootTotal, rel);
-    assert.ok(a.top.length > 5, rel);
-    assert.deepEqual(b.top, a.top, rel);
-    for (const page of [direct, viaWorker]) await command(page, { cmd: 'clear' });
+    assert.equal(await direct.evaluate(() => window.pyrolens.timings.inflateEnd), undefined);
+    for (const page of [viaWorker, converted]) {
+      const b = await drop(page, [rel]);
+      assert.ok(await page.evaluate(() => window.pyrolens.timings.inflateEnd !== undefined));
+      assert.deepEqual(b.profiles[0].sampleTypes, a.profiles[0].sampleTypes, rel);
+      assert.equal(b.rootTotal, a.rootTotal, rel);
+      assert.ok(a.top.length > 5, rel);
+      assert.deepEqual(b.top, a.top, rel);
+      // The convert round trip is the page's own business: no event says it.
+      assert.deepEqual((await page.evaluate(() => window.pyrolens.events)).map((e) => e.event)
+        .filter((e) => e !== 'loaded'), [], rel);
+    }
+    for (const page of [direct, viaWorker, converted]) await command(page, { cmd: 'clear' });
   }
   const bad = 'speedscope/speedscope/invalid/incomplete-trace.json';
   const open = (page) => page.evaluate(async (u) => window.pyrolens.open('bad.json',
@@ -276,7 +284,8 @@ test('other formats through the worker read as in the viewer; so do their errors
   assert.equal(want.ok, false);
   assert.deepEqual(await open(viaWorker), want);
   assert.deepEqual((await state(viaWorker)).errors, [want.error]);
-  for (const page of [direct, viaWorker]) {
+  assert.deepEqual(await open(converted), want);
+  for (const page of [direct, viaWorker, converted]) {
     assert.deepEqual(page.errors, []);
     await page.close();
   }

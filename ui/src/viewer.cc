@@ -143,8 +143,10 @@ Status Viewer_Impl::Open(std::string name, std::string_view bytes) {
   return FinishLoad(&l, error);
 }
 
-uint32_t Viewer_Impl::StartOpen(std::string name, std::unique_ptr<char[]> bytes, size_t size) {
+uint32_t Viewer_Impl::StartOpen(std::string name, std::unique_ptr<char[]> bytes, size_t size,
+                               bool pprof_only) {
   Load& l = loads.emplace_back();
+  l.pprof_only = pprof_only;
   l.id = next_load_id++;
   l.name = std::move(name);
   l.bytes = std::string_view(bytes.get(), size);
@@ -187,7 +189,11 @@ bool Viewer_Impl::StepLoad(Load* l, Status* error) {
       *error = done.status();
       return true;
     }
-    if (!*done) return false;
+    if (!*done) {
+      const InputFormat f = l->reader->format();
+      l->convert = l->pprof_only && f != InputFormat::kPprof && f != InputFormat::kUnknown;
+      return l->convert;
+    }
     l->profile = std::make_unique<Profile>(l->reader->Take());
     l->reader.reset();  // with the decompressed bytes
     l->owned.reset();
@@ -221,6 +227,10 @@ bool Viewer_Impl::StepLoad(Load* l, Status* error) {
 }
 
 Status Viewer_Impl::FinishLoad(Load* l, Status error) {
+  if (l->convert) {
+    Emit("{\"event\":\"convert\",\"load\":" + std::to_string(l->id) + '}');
+    return Status();
+  }
   if (!error.ok()) {
     Status s = error.WithPrefix(l->name);
     ShowError(s.message(), l->id);
@@ -1041,8 +1051,9 @@ Status Viewer::Open(std::string name, std::string_view bytes) {
   return impl_->Open(std::move(name), bytes);
 }
 
-uint32_t Viewer::StartOpen(std::string name, std::unique_ptr<char[]> bytes, size_t size) {
-  return impl_->StartOpen(std::move(name), std::move(bytes), size);
+uint32_t Viewer::StartOpen(std::string name, std::unique_ptr<char[]> bytes, size_t size,
+                           bool pprof_only) {
+  return impl_->StartOpen(std::move(name), std::move(bytes), size, pprof_only);
 }
 
 bool Viewer::opening() const { return !impl_->loads.empty(); }

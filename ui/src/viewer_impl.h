@@ -112,6 +112,8 @@ struct Viewer_Impl {
     std::unique_ptr<CallTree> tree;  // once built, while its function table is counted
     std::unique_ptr<FunctionTableBuilder> table;
     size_t type = 0;
+    bool pprof_only = false;  // StartOpen's
+    bool convert = false;     // not pprof, and pprof_only: left to the host
   };
   std::deque<Load> loads;
   uint32_t next_load_id = 1;
@@ -183,7 +185,8 @@ struct Viewer_Impl {
 
   // viewer.cc
   Status Open(std::string name, std::string_view bytes);
-  uint32_t StartOpen(std::string name, std::unique_ptr<char[]> bytes, size_t size);
+  uint32_t StartOpen(std::string name, std::unique_ptr<char[]> bytes, size_t size,
+                     bool pprof_only);
   // Works on the queued loads for about `budget_ms`, finishing those that end.
   void StepLoads(double budget_ms);
   // One unit of `l`'s work; true when it has ended (then *error says how).

@@ -40,8 +40,9 @@ InputFormat DetectFormat(std::string_view data, const char** unsupported);
 Result<Profile> ReadProfile(std::string_view data, const ReadOptions& options = {});
 
 // ReadProfile in steps, for a UI that must keep drawing while a large profile loads.
-// The first Step decompresses, detects the format and reads any format but pprof whole;
-// a pprof message is then read about `budget` bytes a step (PprofReader). The profile
+// The first Step decompresses and detects the format; the next reads any format but pprof
+// whole (a host with a worker may convert those first: format()), and a pprof message is
+// read about `budget` bytes a step (PprofReader). The profile
 // and the errors are those of ReadProfile. REQUIRES: `data` outlives the reader.
 class ProfileReader {
  public:
@@ -55,17 +56,22 @@ class ProfileReader {
   Result<bool> Step(size_t budget);
   // The share of the work done, 0 to 1.
   double progress() const;
+  // The input's format once the first Step returned false (kUnknown before).
+  InputFormat format() const { return format_; }
   // REQUIRES: Step returned true. Moves the profile out.
   Profile Take();
 
  private:
-  Result<bool> Start();
+  Status Start();
   std::string_view data_;
   ReadOptions options_;
   ByteBuffer storage_;  // the decompressed input
+  std::string_view plain_;
+  InputFormat format_ = InputFormat::kUnknown;
+  const char* unsupported_ = nullptr;
   std::unique_ptr<PprofReader> pprof_;
   Profile profile_;  // a whole-read format's result
-  bool started_ = false;
+  bool started_ = false, read_whole_ = false;
 };
 
 }  // namespace pyrolens

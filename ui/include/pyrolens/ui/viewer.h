@@ -48,7 +48,11 @@ class Viewer {
   // keep showing what was loaded before. Loads queue in order. Returns the load's id;
   // the load ends as Open does, with {"event":"loaded",...,"load":id} or
   // {"event":"error","message",..."load":id} (also when Clear() cancels it).
-  uint32_t StartOpen(std::string name, std::unique_ptr<char[]> bytes, size_t size);
+  // `pprof_only`: bytes in a format other than pprof, which is read whole in one long step,
+  // are not read; the load ends with {"event":"convert","load":id} instead, for a host
+  // that can turn them into pprof elsewhere (the page's worker) and open that.
+  uint32_t StartOpen(std::string name, std::unique_ptr<char[]> bytes, size_t size,
+                     bool pprof_only = false);
   // True while StartOpen loads are queued.
   bool opening() const;
   // Works on StartOpen loads for about `budget_ms` outside Frame(), for hosts with time
