@@ -51,6 +51,10 @@ EMSCRIPTEN_KEEPALIVE int pyro_inflate(const char* in, size_t size) {
   g_plain = plain.ok() ? *plain : std::string_view();
   return plain.ok() ? 1 : 0;
 }
+// The plain size [in, in+size) announces (DecompressedSizeHint; 0: none).
+EMSCRIPTEN_KEEPALIVE size_t pyro_size_hint(const char* in, size_t size) {
+  return pyrolens::DecompressedSizeHint(std::string_view(in, size));
+}
 EMSCRIPTEN_KEEPALIVE const char* pyro_inflated_data() { return g_plain.data(); }
 EMSCRIPTEN_KEEPALIVE size_t pyro_inflated_size() { return g_plain.size(); }
 EMSCRIPTEN_KEEPALIVE const char* pyro_inflate_error() { return g_status.message().c_str(); }

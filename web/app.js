@@ -99,6 +99,7 @@
     return p;
   }
   const COPY_SLICE = 32 << 20;
+  const TOUCH_SLICE = 8 << 20;  // about 25 ms of first touching here
 
   // Large files go through a worker (inflate-worker.js) that reads a dropped file itself,
   // inflates gzip and zstd and turns other formats into pprof, so the page never waits on
@@ -147,7 +148,8 @@
         return;
       }
       let ptr = 0;
-      let plain = 0;
+      let room = 0;  // bytes at ptr
+      let plain = -1;
       let off = 0;
       let ended = false;
       const moved = owned && src instanceof Uint8Array;
@@ -156,20 +158,37 @@
         ended = true;
         worker.terminate();
         startWorker();
-        if (ptr && !r) call('pyro_free', null, ['number'], [ptr]);
+        if (ptr && !(r && r.ptr)) call('pyro_free', null, ['number'], [ptr]);
         resolve(r || !moved ? r : { error: `${name}: the loading worker failed` });
+      };
+      const alloc = (n) => {
+        if (ptr) call('pyro_free', null, ['number'], [ptr]);
+        ptr = call('pyro_alloc', 'number', ['number'], [n]);
+        room = ptr ? n : 0;
+      };
+      // While the worker inflates, the room for the size the file announces is first
+      // touched here, a slice a task (fresh memory cost about 3 ms per MB here), so that
+      // copying the chunks later does not pay for it.
+      const touch = (at) => {
+        if (ended || plain >= 0 || at >= room) return;
+        M.HEAPU8.fill(0, ptr + at, ptr + Math.min(room, at + TOUCH_SLICE));
+        setTimeout(() => touch(at + TOUCH_SLICE), 0);
       };
       worker.onmessage = (e) => {
         const m = e.data;
         if (ended || m.warm) return;
-        if (m.size !== undefined) {
+        if (m.expect !== undefined) {
+          if (m.expect > 0) alloc(m.expect);
+          touch(0);
+        } else if (m.size !== undefined) {
           plain = m.size;
-          ptr = call('pyro_alloc', 'number', ['number'], [plain]);
+          if (plain !== room) alloc(plain);
           if (!ptr) end(noRoom(name, plain));
-        } else if (m.chunk && off + m.chunk.byteLength <= plain) {
-          M.HEAPU8.set(new Uint8Array(m.chunk), ptr + off);
-          off += m.chunk.byteLength;
-        } else if (m.corrupt && !ptr) {
+        } else if (m.chunk && off + m.length <= plain) {
+          M.HEAPU8.set(new Uint8Array(m.chunk, 0, m.length), ptr + off);
+          off += m.length;
+          worker.postMessage({ recycle: m.chunk }, [m.chunk]);
+        } else if (m.corrupt && plain < 0) {
           const error = `${name}: ${m.corrupt}`;
           call('pyro_show_error', null, ['string'], [error]);
           end({ error, shown: true });

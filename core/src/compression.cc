@@ -27,16 +27,8 @@ Result<std::string_view> Gunzip(std::string_view in, ByteBuffer* out, size_t max
     if (!HasPrefix(in.substr(pos), kGzipMagic, 2)) {
       return Status::Corruption(Format("gzip: at offset %zu: expected member header 1f 8b", pos));
     }
-    // The trailer's ISIZE (size mod 2^32 of the last member) is a good first guess
-    // unless it is beyond deflate's 1032:1 ratio (a damaged or truncated trailer). Noise
-    // below that ratio is trusted only up to 64:1 (more than profiles reach; past it the
-    // loop doubles), lest a truncated file cost a zeroed buffer of 1000 times its size.
-    size_t guess = in.size() * 4;
-    if (pos == 0 && in.size() >= 18) {
-      uint32_t isize;
-      memcpy(&isize, in.data() + in.size() - 4, 4);
-      if (isize <= in.size() * 1032) guess = std::min<size_t>(isize, in.size() * 64);
-    }
+    size_t guess = pos == 0 ? DecompressedSizeHint(in) : 0;
+    if (guess == 0) guess = (in.size() - pos) * 4;
     size_t room = std::min(std::max<size_t>(guess, 1024), max_output - out->size() + 1);
     for (;;) {
       size_t base = out->size();
@@ -71,14 +63,9 @@ Result<std::string_view> Gunzip(std::string_view in, ByteBuffer* out, size_t max
 
 Result<std::string_view> Unzstd(std::string_view in, ByteBuffer* out, size_t max_output) {
   std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> d(ZSTD_createDCtx(), ZSTD_freeDCtx);
-  unsigned long long declared = ZSTD_getFrameContentSize(in.data(), in.size());
-  // Trust a declared size only up to a plausible ratio; grow by doubling past it.
-  size_t room = in.size() * 4 + 1024;
-  if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != ZSTD_CONTENTSIZE_ERROR) {
-    room =
-        static_cast<size_t>(std::min<unsigned long long>(declared, in.size() * 64ull + (1 << 20))) +
-        1;
-  }
+  // A declared size, trusted up to a plausible ratio; grow by doubling past it.
+  size_t declared = DecompressedSizeHint(in);
+  size_t room = declared ? declared + 1 : in.size() * 4 + 1024;
   out->Resize(std::min(room, max_output + 1));
   ZSTD_inBuffer src{in.data(), in.size(), 0};
   size_t produced = 0;
@@ -162,6 +149,30 @@ void ByteBuffer::Resize(size_t n) {
     capacity_ = n;
   }
   size_ = n;
+}
+
+size_t DecompressedSizeHint(std::string_view in) {
+  switch (DetectCompression(in)) {
+    case Compression::kGzip: {
+      // The trailer's ISIZE (size mod 2^32 of the last member) unless it is beyond
+      // deflate's 1032:1 ratio (a damaged or truncated trailer). Noise below that ratio is
+      // trusted only up to 64:1 (more than profiles reach), lest a truncated file cost a
+      // zeroed buffer of 1000 times its size.
+      if (in.size() < 18) return 0;
+      uint32_t isize;
+      memcpy(&isize, in.data() + in.size() - 4, 4);
+      return isize <= in.size() * 1032 ? std::min<size_t>(isize, in.size() * 64) : 0;
+    }
+    case Compression::kZstd: {
+      unsigned long long declared = ZSTD_getFrameContentSize(in.data(), in.size());
+      if (declared == ZSTD_CONTENTSIZE_UNKNOWN || declared == ZSTD_CONTENTSIZE_ERROR) return 0;
+      return static_cast<size_t>(
+          std::min<unsigned long long>(declared, in.size() * 64ull + (1 << 20)));
+    }
+    case Compression::kNone:
+      break;
+  }
+  return in.size();
 }
 
 Result<std::string_view> Decompress(std::string_view in, ByteBuffer* storage, size_t max_output) {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <zstd.h>
 
+#include <cstring>
+
 #include "testing/corpus.h"
 
 namespace pyrolens {
@@ -38,6 +40,24 @@ TEST(CompressionTest, GzipAndZstdRoundTripRealProfile) {
   Result<std::string_view> z = Decompress(Zstd(raw), &s3);
   ASSERT_TRUE(z.ok()) << z.status().message();
   EXPECT_EQ(*z, raw);
+}
+
+TEST(CompressionTest, SizeHintIsTheAnnouncedPlainSize) {
+  std::string gz = testing::ReadCorpusFile("cliutils/auto.pprof.gz");
+  ByteBuffer storage;
+  Result<std::string_view> plain = Decompress(gz, &storage);
+  ASSERT_TRUE(plain.ok()) << plain.status().message();
+  EXPECT_EQ(DecompressedSizeHint(gz), plain->size());          // the gzip trailer's ISIZE
+  EXPECT_EQ(DecompressedSizeHint(Zstd(std::string(*plain))), plain->size());  // content size
+  EXPECT_EQ(DecompressedSizeHint(*plain), plain->size());      // not compressed
+  // A trailer beyond deflate's ratio (a cut file) announces nothing; one within it but
+  // above 64:1 is trusted only that far.
+  std::string cut = gz.substr(0, 40);
+  EXPECT_EQ(DecompressedSizeHint(cut), 0u);
+  std::string tall = gz;
+  uint32_t isize = static_cast<uint32_t>(gz.size() * 100);
+  memcpy(&tall[tall.size() - 4], &isize, 4);
+  EXPECT_EQ(DecompressedSizeHint(tall), gz.size() * 64);
 }
 
 TEST(CompressionTest, ConcatenatedGzipMembers) {

@@ -51,6 +51,12 @@ const char* CompressionName(Compression c);
 Result<std::string_view> Decompress(std::string_view in, ByteBuffer* storage,
                                     size_t max_output = kDefaultMaxDecompressed);
 
+// The plain size `in` announces, trusted only up to a plausible ratio: a gzip trailer's
+// ISIZE (exact for one member under 4 GiB), a zstd frame's content size, `in.size()`
+// when it is not compressed; 0 when it announces none. Decompress sizes its first
+// buffer with it; a host may prepare room while decompression runs elsewhere.
+size_t DecompressedSizeHint(std::string_view in);
+
 // gzip-compresses `in` (one member). Never fails.
 std::string GzipCompress(std::string_view in, int level = 6);
 
