@@ -10,8 +10,10 @@
 #include <string>
 
 #include "pyrolens/compression.h"
+#include "pyrolens/folded.h"
 #include "pyrolens/pprof.h"
 #include "pyrolens/reader.h"
+#include "warm_up.h"
 
 namespace {
 
@@ -59,16 +61,16 @@ EMSCRIPTEN_KEEPALIVE const char* pyro_inflated_data() { return g_plain.data(); }
 EMSCRIPTEN_KEEPALIVE size_t pyro_inflated_size() { return g_plain.size(); }
 EMSCRIPTEN_KEEPALIVE const char* pyro_inflate_error() { return g_status.message().c_str(); }
 
-// Inflates 1 MiB of generated gzip a few times, and converts generated folded stacks to
-// pprof, so that V8 optimizes the inflating code, and the code every conversion shares
-// (building the profile, writing pprof), before the worker's file comes (see pyro_warm_up
-// in main.cc: a call that runs once and long never gets the optimized code).
+// Inflates 1 MiB of generated gzip a few times, and converts the warm-up profile, written
+// as folded stacks, to pprof, so that V8 optimizes the inflating code, and the code every
+// conversion shares (building the profile, writing pprof), before the worker's file comes
+// (see pyro_warm_up in main.cc: a call that runs once and long never gets the optimized
+// code).
 EMSCRIPTEN_KEEPALIVE void pyro_warm_up() {
   std::string plain(size_t{1} << 20, '\0');
   uint32_t x = 1;
-  auto next = [&x] { return x = x * 1103515245u + 12345u; };
   for (size_t i = 0; i < plain.size(); ++i) {
-    next();  // literals, and repeats of a recent stretch
+    x = x * 1103515245u + 12345u;  // literals, and repeats of a recent stretch
     plain[i] = (x >> 28) < 5 ? plain[i - std::min<size_t>(i, 64 + (x >> 16) % 1024)]
                              : static_cast<char>(x >> 24);
   }
@@ -77,16 +79,10 @@ EMSCRIPTEN_KEEPALIVE void pyro_warm_up() {
     pyrolens::ByteBuffer out;
     (void)pyrolens::Decompress(gz, &out);
   }
-  std::string folded;
-  for (int line = 0; line < 20000; ++line) {
-    int depth = 4 + static_cast<int>(next() >> 16) % 24;
-    for (int d = 0; d < depth; ++d) {
-      folded += d ? ";pkg.Function" : "main.main";
-      if (d) folded += std::to_string((next() >> 16) % (40 * d));
-    }
-    folded += ' ' + std::to_string(1 + (next() >> 16) % 9) + '\n';
-  }
-  for (int k = 0; k < 3; ++k) {
+  pyrolens::Result<pyrolens::Profile> generated = pyrolens::wasm::WarmUpProfile();
+  if (!generated.ok()) return;
+  const std::string folded = pyrolens::WriteFolded(*generated, 0);
+  for (int k = 0; k < 10; ++k) {
     pyrolens::Result<pyrolens::Profile> p = pyrolens::ReadProfile(folded);
     if (p.ok()) (void)pyrolens::WritePprof(*p, /*gzip=*/false);
   }

@@ -22,12 +22,12 @@
 #include <string>
 #include <string_view>
 
-#include "bench/generator.h"
 #include "imgui.h"
 #include "imgui_impl_glfw.h"
 #include "imgui_impl_opengl3.h"
 #include "pyrolens/pprof.h"
 #include "pyrolens/ui/viewer.h"
+#include "warm_up.h"
 
 namespace {
 
@@ -261,12 +261,7 @@ EMSCRIPTEN_KEEPALIVE int pyro_warm_up(double ms) {
   static bool done = false;
   if (done) return 0;
   if (!warm) {
-    pyrolens::bench::GenOptions o;
-    o.samples = 20000;
-    o.stacks = 4000;
-    o.functions = 2000;
-    o.label_cardinality = 1000;
-    pyrolens::Result<pyrolens::Profile> p = pyrolens::bench::Generate(o);
+    pyrolens::Result<pyrolens::Profile> p = pyrolens::wasm::WarmUpProfile();
     if (!p.ok()) return (done = true), 0;
     std::string gz = pyrolens::WritePprof(*p);
     auto bytes = std::make_unique<char[]>(gz.size());
