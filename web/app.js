@@ -109,7 +109,8 @@
   // A worker is started ahead (its module compiled while the page is idle); each file gets
   // a fresh one, ended afterwards so that its memory goes back. The next one starts when a
   // file's worker ends, so that its compiling and warm-up do not take a core from the
-  // file's inflating.
+  // file's inflating. A page opened with a profile's address starts none until it needs one
+  // (a large file) or the profile is loaded.
   let spareWorker = null;
   let spareWarm = Promise.resolve();  // resolves when the spare worker's warm-up ended
   function startWorker() {
@@ -123,6 +124,13 @@
     } catch (e) {
       spareWorker = null;
     }
+  }
+  // The spare worker, or a new one when none is (null: this browser has no workers).
+  function takeWorker() {
+    if (!spareWorker) startWorker();
+    const worker = spareWorker;
+    spareWorker = null;
+    return worker;
   }
   // Bytes [a, b) of a Blob or Uint8Array, a task later (so that slices copied one after
   // another let the page draw in between).
@@ -140,10 +148,8 @@
   // page owns (`owned`) are moved to the worker, not copied; they are gone afterwards.
   function throughWorker(name, src, size, owned) {
     return new Promise((resolve) => {
-      const worker = spareWorker;
-      spareWorker = null;
+      const worker = takeWorker();
       if (!worker) {
-        startWorker();
         resolve(null);
         return;
       }
@@ -265,7 +271,7 @@
     let placed = viaWorker ? await throughWorker(name, src, size, owned) : null;
     timings.inflateEnd = placed && !placed.error ? performance.now() : undefined;  // by the worker
     // pprof_only when the worker could still convert the bytes.
-    const pprofOnly = !viaWorker && size >= CONVERT_FROM && spareWorker !== null;
+    const pprofOnly = !viaWorker && size >= CONVERT_FROM;
     if (!placed) placed = await copyInto(name, src, size);
     timings.copyEnd = performance.now();
     if (placed.error) {
@@ -306,33 +312,52 @@
     }
     return results;
   }
-  async function openUrl(url) {
+  // Fetches url whole into one buffer; seen(fraction) after each piece (-1: size unknown),
+  // sized(bytes) once the response says how many come.
+  async function fetchBytes(url, seen, sized) {
+    const resp = await fetch(url);
+    if (!resp.ok) throw new Error(`HTTP ${resp.status} ${resp.statusText}`);
+    const len = Number(resp.headers.get('content-length')) || 0;
+    if (len > MAX_FILE_BYTES) throw new Error(`file too large (${mib(len)})`);
+    sized(len);
+    if (!resp.body || !len) return new Uint8Array(await resp.arrayBuffer());
+    // The announced size, which a compressed transfer (Content-Encoding) exceeds.
+    let bytes = new Uint8Array(len);
+    const reader = resp.body.getReader();
+    let off = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (off + value.length > bytes.length) {
+        const grown = new Uint8Array(Math.max(2 * bytes.length, off + value.length));
+        grown.set(bytes.subarray(0, off));
+        bytes = grown;
+      }
+      bytes.set(value, off);
+      off += value.length;
+      seen(Math.min(1, off / len));
+    }
+    return off === bytes.length ? bytes : bytes.subarray(0, off);
+  }
+  // The fetch starts at once, also while the viewer still compiles or loads other files;
+  // the bytes are loaded in their turn.
+  function openUrl(url) {
     timings.dropAt = performance.now();
     const name = decodeURIComponent(url.split(/[?#]/)[0].split('/').pop() || url);
+    let turn = false;  // the loading bar is this fetch's
+    let fraction = -1;
+    const show = () => call('pyro_set_loading', null, ['string', 'number'], [`Fetching ${name}`, fraction]);
+    const fetched = fetchBytes(url, (f) => { fraction = f; if (turn) show(); },
+      // A file that goes through the worker gets one now, compiled while it downloads.
+      (len) => { if (len >= WORKER_FROM && !spareWorker) startWorker(); });
+    fetched.catch(() => {});  // reported in its turn
     return enqueue(async () => {
       await ready;
-      call('pyro_set_loading', null, ['string', 'number'], [`Fetching ${name}`, -1]);
+      turn = true;
+      show();
       let bytes;
       try {
-        const resp = await fetch(url);
-        if (!resp.ok) throw new Error(`HTTP ${resp.status} ${resp.statusText}`);
-        const len = Number(resp.headers.get('content-length')) || 0;
-        if (len > MAX_FILE_BYTES) throw new Error(`file too large (${mib(len)})`);
-        if (resp.body && len) {
-          bytes = new Uint8Array(len);
-          const reader = resp.body.getReader();
-          let off = 0;
-          for (;;) {
-            const { done, value } = await reader.read();
-            if (done) break;
-            if (off + value.length > len) { bytes = null; break; }
-            bytes.set(value, off);
-            off += value.length;
-            call('pyro_set_loading', null, ['string', 'number'], [`Fetching ${name}`, off / len]);
-          }
-          if (bytes && off !== len) bytes = bytes.subarray(0, off);
-        }
-        if (!bytes) bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+        bytes = await fetched;
       } catch (e) {
         call('pyro_set_loading', null, ['string', 'number'], ['', 2]);
         return report(name, `${url}: cannot fetch (${e.message || e})`);
@@ -481,6 +506,9 @@
         '. This is a bug in Pyrolens; please report it with the file that caused it.'));
     },
   };
+  // A profile named in the address (?url=, #profileURL=) is fetched while the viewer loads.
+  const startUrl = params.get('url') || hash.get('profileURL');
+  const opening = startUrl ? openUrl(startUrl) : null;
   const script = document.createElement('script');
   script.src = 'pyrolens.js';
   script.onload = () => {
@@ -497,13 +525,12 @@
       // The page chrome follows the viewer's theme.
       document.documentElement.classList.toggle('dark', (theme || (state() || {}).theme) === 'dark');
       readyResolve();
-      startWorker();
       toHost({ type: 'pyrolens.ready' });
-      const url = params.get('url') || hash.get('profileURL');
-      if (url) {
+      if (startUrl) {
         warmedResolve();  // the profile itself warms the code up
-        openUrl(url);
+        opening.then(() => { if (!spareWorker) startWorker(); });
       } else {
+        startWorker();
         warmUp();
       }
     }, (e) => fatal('The viewer could not start: ' + e));

@@ -355,6 +355,20 @@ test('?url= and #profileURL= load a profile', async () => {
   s = await until(page, (s) => s.nodes.length > 0, '#profileURL=');
   assert.equal(s.rootTotal, 6070000000);
   await page.close();
+  // Sent compressed in transfer: more bytes arrive than the Content-Length announced.
+  page = await openPage(`?url=${encodeURIComponent(corpus('datakit/cpu.pprof?encoding=gzip'))}`);
+  s = await until(page, (s) => s.nodes.length > 0, '?url= with Content-Encoding: gzip');
+  assert.equal(s.rootTotal, 6070000000);
+  assert.equal(s.profiles[0].name, 'cpu.pprof');
+  await page.close();
+  // A missing file: the message names the address and the status, and drops still work.
+  page = await openPage(`?url=${encodeURIComponent(corpus('datakit/missing.pprof'))}`);
+  await page.waitForFunction(() => /cannot fetch/.test(document.getElementById('msg').textContent));
+  const ev = await page.evaluate(() => window.pyrolens.events.filter((e) => e.event === 'error'));
+  assert.match(ev[0].message, /missing\.pprof: cannot fetch \(HTTP 404/);
+  assert.equal((await drop(page, ['datakit/goroutines.pprof'])).rootTotal, 25);
+  assert.deepEqual(page.errors, []);
+  await page.close();
   // A fetched gzip handed over to the decompression worker (not copied) reads as a drop.
   page = await openPage('?workerFrom=0');
   const dropped = await drop(page, ['parca/alloc_objects.pb.gz']);

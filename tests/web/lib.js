@@ -6,6 +6,7 @@ const assert = require('node:assert/strict');
 const fs = require('fs');
 const http = require('http');
 const path = require('path');
+const zlib = require('zlib');
 const { decodePng } = require('./png');
 
 const REPO = path.resolve(__dirname, '../..');
@@ -43,10 +44,15 @@ function serve(roots, { host = '127.0.0.1', lifetimeMs = 15 * 60 * 1000 } = {}) 
       res.end('not found');
       return;
     }
-    res.writeHead(200, {
-      'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
-      'Content-Length': fs.statSync(file).size,
-    });
+    const type = TYPES[path.extname(file)] || 'application/octet-stream';
+    // ?encoding=gzip: sent gzip-compressed in transfer (Content-Length the compressed size).
+    if (url.searchParams.get('encoding') === 'gzip') {
+      const body = zlib.gzipSync(fs.readFileSync(file));
+      res.writeHead(200, { 'Content-Type': type, 'Content-Encoding': 'gzip', 'Content-Length': body.length });
+      res.end(body);
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': type, 'Content-Length': fs.statSync(file).size });
     fs.createReadStream(file).pipe(res);
   });
   return new Promise((resolve, reject) => {
