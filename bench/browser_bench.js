@@ -21,6 +21,7 @@ const lib = require('../tests/web/lib');
 const SPEEDSCOPE_DIR = path.join(lib.REPO, 'tests/web/node_modules/speedscope/dist/release');
 const RUNS = Number(process.env.BENCH_RUNS || 2);
 const WITH_SPEEDSCOPE = process.env.SPEEDSCOPE !== '0';
+const SPEEDSCOPE_TIMEOUT_S = Number(process.env.SPEEDSCOPE_TIMEOUT_S || 900);
 const mib = (n) => (n / 1048576).toFixed(0);
 
 // Samples JSHeapUsedSize over CDP until stopped; resolves to the peak in bytes.
@@ -140,7 +141,7 @@ async function speedscope(browser, origin, url) {
   try {
     await page.goto(`${origin}/speedscope/index.html#profileURL=${encodeURIComponent(url)}`);
     await page.waitForFunction(() => / - speedscope$/.test(document.title), null,
-      { timeout: 900000, polling: 50 });
+      { timeout: SPEEDSCOPE_TIMEOUT_S * 1000, polling: 50 });
   } catch (e) {
     // The renderer runs out of memory on large profiles ("Target crashed").
     const js = await heap.stop();
@@ -196,8 +197,10 @@ async function speedscope(browser, origin, url) {
       if (WITH_SPEEDSCOPE) {
         const s = await speedscope(browser, srv.origin, url);
         if (s.failed) {
+          // No flame graph by then: the ratios are at least these.
           const line = `${size.padEnd(5)} speedscope url   FAILED after ${(s.ms / 1000).toFixed(1)} s ` +
-            `(${s.failed}); peak JS heap seen ${mib(s.js)} MiB`;
+            `(${s.failed}); peak JS heap seen ${mib(s.js)} MiB; ratio speedscope/pyrolens at least ` +
+            `${(s.ms / byUrl.ms).toFixed(1)}x time (url to url; ${(s.ms / drop.ms).toFixed(1)}x vs drop)`;
           rows.push(line);
           console.log(line);
           continue;

@@ -7,6 +7,7 @@
 # with the ratio. Prints one row per tool and profile.
 #   BENCH_SIZES="100k 300k 2m"   profiles to run
 #   SPEEDSCOPE=0            skip speedscope (on the 2m profile it had not finished after 17 min here)
+#   SPEEDSCOPE_TIMEOUT_S=900  how long speedscope may take; a failure prints the ratios it bounds
 #   BENCH_RUNS=2            runs per Pyrolens measurement (best kept); speedscope runs once
 #   BENCH_BUILD=build/native  the native build with pyrolens-gen; BENCH_CACHE=build/bench-cache
 set -euo pipefail
