@@ -8,7 +8,8 @@
 //   speedscope url: navigation start -> document.title set by speedscope after import + two
 //                   animation frames (its first flame graph render).
 // Memory: peak JSHeapUsedSize sampled over CDP every 100 ms, plus the wasm memory (which only
-// grows, so its final size is its peak). "longest block" is the longest gap between two
+// grows, so its final size is its peak); and the peak resident memory of the renderer
+// processes (rendererRss), which also holds the decompression worker's memory. "longest block" is the longest gap between two
 // animation frames while loading, and when it began (from the drop, or from navigation
 // start): how long the page was frozen. The viewer draws on demand, but the page's
 // animation-frame callbacks run at the display's rate whenever the main thread is free.
@@ -24,22 +25,63 @@ const WITH_SPEEDSCOPE = process.env.SPEEDSCOPE !== '0';
 const SPEEDSCOPE_TIMEOUT_S = Number(process.env.SPEEDSCOPE_TIMEOUT_S || 900);
 const mib = (n) => (n / 1048576).toFixed(0);
 
-// Samples JSHeapUsedSize over CDP until stopped; resolves to the peak in bytes.
+// Resident memory of this run's Chromium renderer processes (descendants of this process
+// started with --type=renderer, but not the browser's own UI), in bytes: the page's whole
+// process with its workers, V8 heaps, wasm memories and the renderer's own, plus any spare
+// renderer Chromium keeps (about 80 MiB here: it counts more, never less). Linux /proc.
+function rendererRss() {
+  const parent = new Map();
+  const renderers = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      const args = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8');
+      if (args.includes('--type=renderer') && !args.includes('--top-chrome-webui')) renderers.push(d);
+    } catch (e) { /* the process ended */ }
+  }
+  const ours = (pid) => {
+    for (let p = pid; p > 1; p = parent.get(p)) if (p === process.pid) return true;
+    return false;
+  };
+  let sum = 0;
+  for (const d of renderers) {
+    if (!ours(Number(d))) continue;
+    try {
+      sum += Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${d}/status`, 'utf8'))[1]) * 1024;
+    } catch (e) { /* the process ended */ }
+  }
+  return sum;
+}
+
+// Samples JSHeapUsedSize over CDP and the renderers' resident memory every 100 ms until
+// stopped; resolves to the peaks in bytes, {js, rss}.
 async function heapSampler(page) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
-  let peak = 0, running = true;
+  let js = 0, rss = 0, running = true;
   const loop = (async () => {
     while (running) {
+      rss = Math.max(rss, rendererRss());
       try {
         const { metrics } = await cdp.send('Performance.getMetrics');
         const m = metrics.find((x) => x.name === 'JSHeapUsedSize');
-        if (m && m.value > peak) peak = m.value;
+        if (m && m.value > js) js = m.value;
       } catch (e) { break; }
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
-  return { stop: async () => { running = false; await loop; await cdp.detach().catch(() => {}); return peak; } };
+  // A renderer that hangs (speedscope on a large profile) does not answer CDP: stop without it.
+  const settled = (p) => Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
+  return {
+    stop: async () => {
+      running = false;
+      await settled(loop);
+      await settled(cdp.detach());
+      return { js, rss };
+    },
+  };
 }
 
 // Records the longest gap between animation frames from now on (window.__longest) and when
@@ -128,9 +170,9 @@ async function finish(page, heap) {
   if (!s || !s.nodes.length) throw new Error('no flame graph drawn: ' + JSON.stringify(s && s.errors));
   const wasm = await page.evaluate(() => window.pyrolens.memory());
   const [longest, longestAt] = await page.evaluate(() => [window.__longest || 0, window.__longestAt]);
-  const js = await heap.stop();
+  const { js, rss } = await heap.stop();
   await page.close();
-  return { js, wasm, longest, longestAt, total: s.rootTotal, nodes: s.numNodes };
+  return { js, rss, wasm, longest, longestAt, total: s.rootTotal, nodes: s.numNodes };
 }
 
 async function speedscope(browser, origin, url) {
@@ -144,18 +186,18 @@ async function speedscope(browser, origin, url) {
       { timeout: SPEEDSCOPE_TIMEOUT_S * 1000, polling: 50 });
   } catch (e) {
     // The renderer runs out of memory on large profiles ("Target crashed").
-    const js = await heap.stop();
-    await page.close().catch(() => {});
-    return { ms: Date.now() - t0, js, wasm: 0, longest: 0,
+    const { js, rss } = await heap.stop();
+    await Promise.race([page.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
+    return { ms: Date.now() - t0, js, rss, wasm: 0, longest: 0,
       failed: String(e.message || e).split('\n')[0] };
   }
   const ms = await page.evaluate(() => new Promise((r) =>
     requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now())))));
   const longest = await page.evaluate(() => window.__longest || 0);
   await page.screenshot({ path: path.join(lib.REPO, 'build/bench-cache/speedscope-last.png') });
-  const js = await heap.stop();
+  const { js, rss } = await heap.stop();
   await page.close();
-  return { ms, js, wasm: 0, longest };
+  return { ms, js, rss, wasm: 0, longest };
 }
 
 (async () => {
@@ -169,12 +211,13 @@ async function speedscope(browser, origin, url) {
   const row = (size, tool, r, note = '') => {
     const line = `${size.padEnd(5)} ${tool.padEnd(16)} ${(r.ms / 1000).toFixed(2).padStart(8)} s ` +
       `${mib(r.js).padStart(6)} MiB JS ${mib(r.wasm).padStart(6)} MiB wasm ${mib(r.js + r.wasm).padStart(6)} MiB total ` +
+      `${mib(r.rss).padStart(6)} MiB renderer RSS ` +
       `longest block ${(r.longest / 1000).toFixed(2)} s` +
       `${r.longestAt !== undefined ? ` at ${(r.longestAt / 1000).toFixed(1)} s` : ''}${note}`;
     rows.push(line);
     console.log(line);
   };
-  console.log(`size  tool             first draw        peak memory (JS heap, wasm, sum), longest main-thread block`);
+  console.log(`size  tool             first draw        peak memory (JS heap, wasm, sum; renderer processes), longest main-thread block`);
   try {
     for (const [size, file] of inputs) {
       const url = `${srv.origin}/data/${size}/${path.basename(file)}`;
@@ -199,7 +242,7 @@ async function speedscope(browser, origin, url) {
         if (s.failed) {
           // No flame graph by then: the ratios are at least these.
           const line = `${size.padEnd(5)} speedscope url   FAILED after ${(s.ms / 1000).toFixed(1)} s ` +
-            `(${s.failed}); peak JS heap seen ${mib(s.js)} MiB; ratio speedscope/pyrolens at least ` +
+            `(${s.failed}); peak JS heap seen ${mib(s.js)} MiB, renderer RSS ${mib(s.rss)} MiB; ratio speedscope/pyrolens at least ` +
             `${(s.ms / byUrl.ms).toFixed(1)}x time (url to url; ${(s.ms / drop.ms).toFixed(1)}x vs drop)`;
           rows.push(line);
           console.log(line);
@@ -207,7 +250,8 @@ async function speedscope(browser, origin, url) {
         }
         row(size, 'speedscope url', s);
         const line = `${size.padEnd(5)} ratio speedscope/pyrolens: ${(s.ms / byUrl.ms).toFixed(1)}x time ` +
-          `(url to url; ${(s.ms / drop.ms).toFixed(1)}x vs drop), ${(s.js / (byUrl.js + byUrl.wasm)).toFixed(1)}x memory`;
+          `(url to url; ${(s.ms / drop.ms).toFixed(1)}x vs drop), ${(s.js / (byUrl.js + byUrl.wasm)).toFixed(1)}x memory ` +
+          `(JS + wasm), ${(s.rss / byUrl.rss).toFixed(1)}x renderer RSS`;
         rows.push(line);
         console.log(line);
       } else {
