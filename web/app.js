@@ -100,11 +100,6 @@
   }
   const COPY_SLICE = 32 << 20;
   const TOUCH_SLICE = 8 << 20;  // about 25 ms of first touching here
-  // Memory that reading and building a profile take per byte of its file, beside the plain
-  // bytes, about (a 101 MB gzip pprof: 667 MB, and 217 MB of plain bytes); touched ahead
-  // while the worker inflates (?sparePerByte= changes it). 2M-sample drop, 6 runs each in
-  // turns: 0 gave first draw in 7.4-8.7 s, 4 in 6.8-7.7 s, 6 in 7.4-8.5 s.
-  const SPARE_PER_BYTE = Number(params.get('sparePerByte') ?? 4);
 
   // Large files go through a worker (inflate-worker.js) that reads a dropped file itself,
   // inflates gzip and zstd and turns other formats into pprof, so the page never waits on
@@ -167,7 +162,6 @@
       const end = (r) => {
         if (ended) return;
         ended = true;
-        freeSpare();
         worker.terminate();
         startWorker();
         if (ptr && !(r && r.ptr)) call('pyro_free', null, ['number'], [ptr]);
@@ -178,38 +172,22 @@
         ptr = call('pyro_alloc', 'number', ['number'], [n]);
         room = ptr ? n : 0;
       };
-      // While the worker reads and inflates, memory is first touched here, a slice a task
-      // (fresh memory cost about 3 ms per MB here), so that the load later does not pay for
-      // it: the room for the size the file announces, then room that reading and building
-      // will take (SPARE_PER_BYTE of the file's size, given back when the pprof bytes come).
-      const spareSize = SPARE_PER_BYTE * size;
-      let spare = call('pyro_alloc', 'number', ['number'], [spareSize]);
-      const freeSpare = () => { if (spare) call('pyro_free', null, ['number'], [spare]); spare = 0; };
-      let roomAt = 0;  // bytes touched of the room
-      let spareAt = 0;  // and of the spare
-      let touching = false;
-      const touch = () => {
-        touching = !ended && plain < 0 && (roomAt < room || (spare && spareAt < spareSize));
-        if (!touching) return;
-        const n = Math.min(TOUCH_SLICE, roomAt < room ? room - roomAt : spareSize - spareAt);
-        if (roomAt < room) {
-          M.HEAPU8.fill(0, ptr + roomAt, ptr + roomAt + n);
-          roomAt += n;
-        } else {
-          M.HEAPU8.fill(0, spare + spareAt, spare + spareAt + n);
-          spareAt += n;
-        }
-        setTimeout(touch, 0);
+      // While the worker inflates, the room for the size the file announces is first
+      // touched here, a slice a task (fresh memory cost about 3 ms per MB here), so that
+      // copying the chunks later does not pay for it.
+      const touch = (at) => {
+        if (ended || plain >= 0 || at >= room) return;
+        M.HEAPU8.fill(0, ptr + at, ptr + Math.min(room, at + TOUCH_SLICE));
+        setTimeout(() => touch(at + TOUCH_SLICE), 0);
       };
       worker.onmessage = (e) => {
         const m = e.data;
         if (ended || m.warm) return;
         if (m.expect !== undefined) {
           if (m.expect > 0) alloc(m.expect);
-          if (!touching) touch();
+          touch(0);
         } else if (m.size !== undefined) {
           plain = m.size;
-          freeSpare();
           if (plain !== room) alloc(plain);
           if (!ptr) end(noRoom(name, plain));
         } else if (m.chunk && off + m.length <= plain) {
@@ -228,7 +206,6 @@
       call('pyro_set_loading', null, ['string', 'number'],
         [`Opening ${name} (${mib(size)})`, -1]);
       worker.postMessage({ src, chunk: INFLATE_CHUNK }, moved ? [src.buffer] : []);
-      touch();
     });
   }
   // Copies src into the viewer's memory in slices, a task each: copying hundreds of MiB at
