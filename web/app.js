@@ -526,12 +526,13 @@
       document.documentElement.classList.toggle('dark', (theme || (state() || {}).theme) === 'dark');
       readyResolve();
       toHost({ type: 'pyrolens.ready' });
+      // The warm-up works while no load does: with an address, while the file downloads and
+      // the worker inflates it.
+      warmUp();
       if (startUrl) {
-        warmedResolve();  // the profile itself warms the code up
         opening.then(() => { if (!spareWorker) startWorker(); });
       } else {
         startWorker();
-        warmUp();
       }
     }, (e) => fatal('The viewer could not start: ' + e));
   };

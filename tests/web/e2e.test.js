@@ -361,6 +361,12 @@ test('?url= and #profileURL= load a profile', async () => {
   assert.equal(s.rootTotal, 6070000000);
   assert.equal(s.profiles[0].name, 'cpu.pprof');
   await page.close();
+  // The same, handed over to the decompression worker once fetched.
+  page = await openPage(`?workerFrom=0&url=${encodeURIComponent(corpus('datakit/cpu.pprof?encoding=gzip'))}`);
+  s = await until(page, (s) => s.nodes.length > 0, 'Content-Encoding: gzip through the worker');
+  assert.ok(await page.evaluate(() => window.pyrolens.timings.inflateEnd !== undefined));
+  assert.equal(s.rootTotal, 6070000000);
+  await page.close();
   // A missing file: the message names the address and the status, and drops still work.
   page = await openPage(`?url=${encodeURIComponent(corpus('datakit/missing.pprof'))}`);
   await page.waitForFunction(() => /cannot fetch/.test(document.getElementById('msg').textContent));
