@@ -9,9 +9,9 @@
 //                   animation frames (its first flame graph render).
 // Memory: peak JSHeapUsedSize sampled over CDP every 100 ms, plus the wasm memory (which only
 // grows, so its final size is its peak); and the peak resident memory of the renderer
-// processes (rendererRss), which also holds the decompression worker's memory. "longest block" is the longest gap between two
-// animation frames while loading, and when it began (from the drop, or from navigation
-// start): how long the page was frozen. The viewer draws on demand, but the page's
+// processes (rendererRss), which also holds the decompression worker's memory. "longest
+// block" is the longest gap between two animation frames while loading, and when it began
+// (from the drop, or from navigation start): how long the page was frozen. The viewer draws on demand, but the page's
 // animation-frame callbacks run at the display's rate whenever the main thread is free.
 // Usage: node bench/browser_bench.js SIZE=/abs/file.pb.gz ...   (SPEEDSCOPE=0 skips speedscope)
 'use strict';
@@ -24,6 +24,9 @@ const RUNS = Number(process.env.BENCH_RUNS || 2);
 const WITH_SPEEDSCOPE = process.env.SPEEDSCOPE !== '0';
 const SPEEDSCOPE_TIMEOUT_S = Number(process.env.SPEEDSCOPE_TIMEOUT_S || 900);
 const mib = (n) => (n / 1048576).toFixed(0);
+// Waits for p, but at most ms: a renderer that hangs (speedscope on a large profile) answers
+// neither CDP nor page.close().
+const settled = (p, ms) => Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, ms))]);
 
 // Resident memory of this run's Chromium renderer processes (descendants of this process
 // started with --type=renderer, but not the browser's own UI), in bytes: the page's whole
@@ -72,13 +75,11 @@ async function heapSampler(page) {
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
-  // A renderer that hangs (speedscope on a large profile) does not answer CDP: stop without it.
-  const settled = (p) => Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
   return {
     stop: async () => {
       running = false;
-      await settled(loop);
-      await settled(cdp.detach());
+      await settled(loop, 2000);
+      await settled(cdp.detach(), 2000);
       return { js, rss };
     },
   };
@@ -187,7 +188,7 @@ async function speedscope(browser, origin, url) {
   } catch (e) {
     // The renderer runs out of memory on large profiles ("Target crashed").
     const { js, rss } = await heap.stop();
-    await Promise.race([page.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
+    await settled(page.close(), 5000);
     return { ms: Date.now() - t0, js, rss, wasm: 0, longest: 0,
       failed: String(e.message || e).split('\n')[0] };
   }
@@ -239,18 +240,19 @@ async function speedscope(browser, origin, url) {
       row(size, 'pyrolens url', byUrl);
       if (WITH_SPEEDSCOPE) {
         const s = await speedscope(browser, srv.origin, url);
+        const times = `${(s.ms / byUrl.ms).toFixed(1)}x time (url to url; ${(s.ms / drop.ms).toFixed(1)}x vs drop)`;
         if (s.failed) {
           // No flame graph by then: the ratios are at least these.
           const line = `${size.padEnd(5)} speedscope url   FAILED after ${(s.ms / 1000).toFixed(1)} s ` +
-            `(${s.failed}); peak JS heap seen ${mib(s.js)} MiB, renderer RSS ${mib(s.rss)} MiB; ratio speedscope/pyrolens at least ` +
-            `${(s.ms / byUrl.ms).toFixed(1)}x time (url to url; ${(s.ms / drop.ms).toFixed(1)}x vs drop)`;
+            `(${s.failed}); peak JS heap seen ${mib(s.js)} MiB, renderer RSS ${mib(s.rss)} MiB; ` +
+            `ratio speedscope/pyrolens at least ${times}`;
           rows.push(line);
           console.log(line);
           continue;
         }
         row(size, 'speedscope url', s);
-        const line = `${size.padEnd(5)} ratio speedscope/pyrolens: ${(s.ms / byUrl.ms).toFixed(1)}x time ` +
-          `(url to url; ${(s.ms / drop.ms).toFixed(1)}x vs drop), ${(s.js / (byUrl.js + byUrl.wasm)).toFixed(1)}x memory ` +
+        const line = `${size.padEnd(5)} ratio speedscope/pyrolens: ${times}, ` +
+          `${(s.js / (byUrl.js + byUrl.wasm)).toFixed(1)}x memory ` +
           `(JS + wasm), ${(s.rss / byUrl.rss).toFixed(1)}x renderer RSS`;
         rows.push(line);
         console.log(line);
