@@ -4,6 +4,8 @@
 
 #include <google/protobuf/io/coded_stream.h>
 
+#include <algorithm>
+#include <deque>
 #include <unordered_map>
 
 #include "profile.pb.h"
@@ -86,44 +88,67 @@ class RawStackCache {
 
 }  // namespace
 
-// Two passes over the top-level fields: tables first (samples skipped), then, once ids
-// and strings are known, the samples. Each Step resumes at pos_.
+// One pass over the top-level fields, in the order they come: the samples of known encoders
+// come before the tables their ids and string indexes refer to, so a sample's stack is kept
+// by its encoded location ids (a raw stack), and the checks that need the tables (location
+// ids, label string indexes, the count of values) are done at the end, reporting the first
+// sample at fault as a check at the sample would have.
 class PprofReader::Impl {
  public:
   explicit Impl(std::string_view data)
       : data_(reinterpret_cast<const uint8_t*>(data.data())), size_(data.size()) {}
 
   Result<bool> Step(size_t budget) {
-    if (pass_ == 0) {
-      RETURN_IF_ERROR(ReadTopLevel(/*samples=*/false, budget));
-      if (pos_ == size_) {
-        RETURN_IF_ERROR(ResolveTables());
-        pass_ = 1;
-        pos_ = 0;
-      }
-      return false;
+    switch (phase_) {
+      case kFields:
+        RETURN_IF_ERROR(ReadFields(budget));
+        if (pos_ == size_) {
+          RETURN_IF_ERROR(ResolveTables());
+          FindDeferredError();
+          Next(kStacks);
+        }
+        return false;
+      case kStacks:
+        RETURN_IF_ERROR(ResolveStacks(budget));
+        return false;
+      case kSamples:
+        RenumberSamples(budget);
+        return phase_ == kDone;
+      case kDone:
+        return true;
     }
-    if (pass_ == 1) {
-      RETURN_IF_ERROR(ReadTopLevel(/*samples=*/true, budget));
-      if (pos_ == size_) pass_ = 2;
-    }
-    return pass_ == 2;
+    return true;
   }
 
-  // The tables pass mostly skips samples: a tenth of the work.
+  // Reading the fields is nearly all of the work.
   double progress() const {
-    double done = size_ == 0 ? 1.0 : static_cast<double>(pos_) / size_;
-    return pass_ == 0 ? 0.1 * done : pass_ == 1 ? 0.1 + 0.9 * done : 1.0;
+    if (phase_ == kFields) return size_ == 0 ? 0.9 : 0.9 * pos_ / size_;
+    if (phase_ == kStacks) return 0.9 + 0.05 * i_ / std::max<size_t>(1, raw_.size());
+    if (phase_ == kSamples) return 0.95 + 0.05 * i_ / std::max<size_t>(1, p_.num_samples());
+    return 1.0;
   }
 
   Profile Take() { return std::move(p_); }
 
  private:
-  std::unique_ptr<CodedInputStream> NewStream() const {
-    auto in = std::make_unique<CodedInputStream>(data_, static_cast<int>(size_));
-    in->SetTotalBytesLimit(static_cast<int>(std::min<size_t>(size_, INT32_MAX)));
-    in->SetRecursionLimit(4);
-    return in;
+  enum Phase { kFields, kStacks, kSamples, kDone };
+
+  void Next(Phase phase) {
+    phase_ = phase;
+    i_ = 0;
+  }
+
+  // Reads a varint at *p before `end` into *v: 1 when read, 0 when `end` comes first, -1
+  // when it runs over 10 bytes.
+  static int ScanVarint(const uint8_t** p, const uint8_t* end, uint64_t* v) {
+    *v = 0;
+    for (int i = 0; i < 10; ++i) {
+      if (*p == end) return 0;
+      const uint8_t b = *(*p)++;
+      *v |= uint64_t{b & 0x7fu} << (7 * i);
+      if (b < 0x80) return 1;
+    }
+    return -1;
   }
 
   static Status Bad(const std::string& field, size_t offset, const std::string& what) {
@@ -320,8 +345,11 @@ class PprofReader::Impl {
   }
 
   // Reads top-level fields from pos_ until `budget` bytes past it or the end.
-  Status ReadTopLevel(bool samples, size_t budget) {
-    auto in = NewStream();
+  Status ReadFields(size_t budget) {
+    CodedInputStream stream(data_, static_cast<int>(size_));
+    stream.SetTotalBytesLimit(static_cast<int>(size_));
+    stream.SetRecursionLimit(4);
+    CodedInputStream* in = &stream;
     in->Skip(static_cast<int>(pos_));  // within the buffer: always succeeds
     const size_t stop = budget >= size_ - pos_ ? size_ : pos_ + budget;
     for (;;) {
@@ -335,20 +363,7 @@ class PprofReader::Impl {
       int f = static_cast<int>(tag >> 3), wt = static_cast<int>(tag & 7);
       size_t at = in->CurrentPosition();
       if (f == 2 && wt == kLengthDelimited) {
-        if (samples) {
-          RETURN_IF_ERROR(SampleMsg(in.get()));
-        } else {
-          uint32_t len;
-          if (!in->ReadVarint32(&len) || !in->Skip(static_cast<int>(len))) {
-            return Truncated(Format("sample[%zu]", num_samples_), at);
-          }
-          ++num_samples_;
-        }
-        continue;
-      }
-      if (samples) {
-        RETURN_IF_ERROR(SkipField(in.get(), wt, "profile"));
-        --p_.stats.unknown_fields;  // already counted in the first pass
+        RETURN_IF_ERROR(SampleMsg(in));
         continue;
       }
       uint64_t v = 0;
@@ -356,14 +371,14 @@ class PprofReader::Impl {
         case 1: {
           ValueType vt;
           sample_type_at_.push_back(at);
-          RETURN_IF_ERROR(ValueTypeMsg(in.get(), Format("sample_type[%zu]",
+          RETURN_IF_ERROR(ValueTypeMsg(in, Format("sample_type[%zu]",
                                                         p_.sample_types.size()), &vt));
           p_.sample_types.push_back(vt);
           break;
         }
-        case 3: RETURN_IF_ERROR(MappingMsg(in.get())); break;
-        case 4: RETURN_IF_ERROR(LocationMsg(in.get())); break;
-        case 5: RETURN_IF_ERROR(FunctionMsg(in.get())); break;
+        case 3: RETURN_IF_ERROR(MappingMsg(in)); break;
+        case 4: RETURN_IF_ERROR(LocationMsg(in)); break;
+        case 5: RETURN_IF_ERROR(FunctionMsg(in)); break;
         case 6: {
           std::string name = Format("string_table[%u]", p_.strings.size() - 1 + seen_string_);
           uint32_t len;
@@ -382,29 +397,29 @@ class PprofReader::Impl {
         }
         case 7:
           drop_frames_at_ = at;
-          RETURN_IF_ERROR(StringIndex(in.get(), wt, "drop_frames", &p_.drop_frames));
+          RETURN_IF_ERROR(StringIndex(in, wt, "drop_frames", &p_.drop_frames));
           break;
         case 8:
           keep_frames_at_ = at;
-          RETURN_IF_ERROR(StringIndex(in.get(), wt, "keep_frames", &p_.keep_frames));
+          RETURN_IF_ERROR(StringIndex(in, wt, "keep_frames", &p_.keep_frames));
           break;
         case 9: case 10: case 12:
-          RETURN_IF_ERROR(Varint(in.get(), wt, f == 9 ? "time_nanos" : f == 10 ?
+          RETURN_IF_ERROR(Varint(in, wt, f == 9 ? "time_nanos" : f == 10 ?
                                  "duration_nanos" : "period", &v));
           (f == 9 ? p_.time_nanos : f == 10 ? p_.duration_nanos : p_.period) =
               static_cast<int64_t>(v);
           break;
         case 11:
           period_type_at_ = at;
-          RETURN_IF_ERROR(ValueTypeMsg(in.get(), "period_type", &p_.period_type));
+          RETURN_IF_ERROR(ValueTypeMsg(in, "period_type", &p_.period_type));
           break;
-        case 13: RETURN_IF_ERROR(RepeatedStringIndex(in.get(), wt)); break;
+        case 13: RETURN_IF_ERROR(RepeatedStringIndex(in, wt)); break;
         case 14:
           default_sample_type_at_ = at;
-          RETURN_IF_ERROR(StringIndex(in.get(), wt, "default_sample_type",
+          RETURN_IF_ERROR(StringIndex(in, wt, "default_sample_type",
                                       &p_.default_sample_type));
           break;
-        default: RETURN_IF_ERROR(SkipField(in.get(), wt, "profile")); break;
+        default: RETURN_IF_ERROR(SkipField(in, wt, "profile")); break;
       }
     }
     if (!in->ConsumedEntireMessage() || in->CurrentPosition() != static_cast<int>(size_)) {
@@ -498,9 +513,6 @@ class PprofReader::Impl {
         }
       }
     }
-    p_.sample_stack.reserve(num_samples_);
-    p_.values.reserve(num_samples_ * p_.num_types());
-    p_.label_offsets.reserve(num_samples_ + 1);
     return Status();
   }
 
@@ -543,20 +555,21 @@ class PprofReader::Impl {
   }
   enum { kSample, kLocationId, kValue, kLabelField, kKey, kStr, kNum, kNumUnit };
 
-  Status IndexSampleError(const Status& s) const {
+  static Status IndexSampleError(const Status& s, size_t sample) {
     std::string msg = s.message();
     const std::string prefix = "pprof: sample";
     if (msg.compare(0, prefix.size(), prefix) == 0) {
-      msg.insert(prefix.size(), Format("[%zu]", p_.sample_stack.size()));
+      msg.insert(prefix.size(), Format("[%zu]", sample));
     }
     return Status::Corruption(msg);
   }
 
-  static constexpr size_t kLabelSampling = 1024;
+  // Samples read before the arrays are sized from them and the message's size.
+  static constexpr size_t kSizing = 1024;
 
   Status SampleMsg(CodedInputStream* in) {
     Status s = SampleBody(in);
-    return s.ok() ? s : IndexSampleError(s);
+    return s.ok() ? s : IndexSampleError(s, p_.sample_stack.size());
   }
 
   Status SampleBody(CodedInputStream* in) {
@@ -567,6 +580,7 @@ class PprofReader::Impl {
     uint32_t packed_len = 0;
     int location_fields = 0;
     size_t at = in->CurrentPosition();
+    if (p_.sample_stack.empty()) first_sample_at_ = at;
     uint32_t len;
     if (!in->ReadVarint32(&len)) return Truncated(field_name(kSample), at);
     if (len > size_ - in->CurrentPosition()) {
@@ -603,12 +617,10 @@ class PprofReader::Impl {
             default: return SkipField(in, lwt, lname);
           }
         }));
-        // The string table is complete: samples are read in the second pass.
-        if (std::max({key, str, unit}) >= p_.strings.size()) {
-          return Bad(lname, in->CurrentPosition(),
-                     Format("string index %llu out of range (%u strings)",
-                            static_cast<unsigned long long>(std::max({key, str, unit})),
-                            p_.strings.size()));
+        // Checked once the string table is read (FindDeferredError).
+        const uint64_t top = std::max({key, str, unit});
+        if (top >= label_records_.back().index) {
+          label_records_.push_back({top + 1, p_.sample_stack.size(), static_cast<size_t>(in->CurrentPosition())});
         }
         l.key = static_cast<StringId>(key);
         l.str = static_cast<StringId>(str);
@@ -623,66 +635,137 @@ class PprofReader::Impl {
       return Bad(field_name(kSample), in->CurrentPosition(), "malformed field tag");
     }
     in->PopLimit(limit);
-    if (vals_.size() != p_.num_types()) {
-      return Bad(field_name(kValue), at, Format("expected %zu values, found %zu",
-                                                 p_.num_types(), vals_.size()));
+    // The count of values is checked once the sample types are read (FindDeferredError).
+    if (p_.sample_stack.empty()) {
+      values_per_sample_ = vals_.size();
+    } else if (vals_.size() != values_per_sample_ && odd_values_.sample == 0) {
+      odd_values_ = {vals_.size(), p_.sample_stack.size(), at};
     }
-    uint32_t stack;
-    if (location_fields == 1 && packed != nullptr) {
-      uint64_t h = HashBytes(packed, packed_len);
-      stack = raw_stacks_.Find(packed, packed_len, h);
-      if (stack == kNone) {
-        CodedInputStream sub(packed, static_cast<int>(packed_len));
-        while (sub.CurrentPosition() < static_cast<int>(packed_len)) {
-          uint64_t v;
-          if (!sub.ReadVarint64(&v)) {
-            return Truncated(field_name(kLocationId), packed - data_ + sub.CurrentPosition());
-          }
-          ids_.push_back(v);
-        }
-        ASSIGN_OR_RETURN(stack, InternIds(at));
-        raw_stacks_.Insert(packed, packed_len, h, stack);
-      }
-    } else {
-      if (packed != nullptr) {  // a packed run followed by more runs: decode all in order
+    const uint8_t* key = packed;
+    uint32_t key_len = packed_len;
+    if (location_fields != 1 || packed == nullptr) {
+      if (packed != nullptr) {  // a packed run followed by more runs: all in order
         std::vector<uint64_t> rest;
         rest.swap(ids_);
-        CodedInputStream sub(packed, static_cast<int>(packed_len));
+        const uint8_t* p = packed;
         uint64_t v;
-        while (sub.CurrentPosition() < static_cast<int>(packed_len) && sub.ReadVarint64(&v)) {
-          ids_.push_back(v);
-        }
+        while (ScanVarint(&p, packed + packed_len, &v) == 1) ids_.push_back(v);
         ids_.insert(ids_.end(), rest.begin(), rest.end());
       }
-      ASSIGN_OR_RETURN(stack, InternIds(at));
+      // Kept as the packed form, so that the same stack written either way is one.
+      key_.clear();
+      for (uint64_t v : ids_) {
+        for (; v >= 0x80; v >>= 7) key_.push_back(static_cast<char>(v | 0x80));
+        key_.push_back(static_cast<char>(v));
+      }
+      key = reinterpret_cast<const uint8_t*>(key_.data());
+      key_len = static_cast<uint32_t>(key_.size());
+    }
+    const uint64_t h = HashBytes(key, key_len);
+    uint32_t stack = raw_stacks_.Find(key, key_len, h);
+    if (stack == kNone) {
+      if (key == packed) {
+        const uint8_t* p = packed;
+        for (uint64_t v; p != packed + packed_len;) {
+          const uint8_t* id_at = p;
+          if (ScanVarint(&p, packed + packed_len, &v) != 1) {
+            return Truncated(field_name(kLocationId), id_at - data_);
+          }
+        }
+      } else {  // kept where it stays put
+        key = reinterpret_cast<const uint8_t*>(unpacked_keys_.emplace_back(key_).data());
+      }
+      stack = static_cast<uint32_t>(raw_.size());
+      raw_.push_back({key, key_len, 0, p_.sample_stack.size(), at});
+      raw_stacks_.Insert(key, key_len, h, stack);
     }
     p_.sample_stack.push_back(stack);
-    if (p_.sample_stack.size() == kLabelSampling && !p_.labels.empty()) {
-      // Size the label array once from the first samples instead of regrowing it.
-      p_.labels.reserve(p_.labels.size() * (num_samples_ / kLabelSampling + 1) * 9 / 8);
-    }
+    if (p_.sample_stack.size() == kSizing) Reserve(in->CurrentPosition());
     for (uint64_t v : vals_) p_.values.push_back(static_cast<int64_t>(v));
     p_.label_offsets.push_back(static_cast<uint32_t>(p_.labels.size()));
     return Status();
   }
 
-  Result<uint32_t> InternIds(size_t at) {
-    locs_.clear();
-    for (uint64_t id : ids_) {
-      uint32_t idx = location_ids_.Find(id);
-      if (idx == kNone) {
-        return Bad(SampleField(kLocationId), at,
-                   Format("unknown location id %llu", static_cast<unsigned long long>(id)));
+  // Sizes the sample arrays for the samples the rest of the message holds at the rate of
+  // the first kSizing, which end at `end`, instead of regrowing them.
+  void Reserve(size_t end) {
+    const size_t per_sample = std::max<size_t>(1, (end - first_sample_at_) / kSizing);
+    const size_t n = (size_ - first_sample_at_) / per_sample * 17 / 16;
+    p_.sample_stack.reserve(n);
+    p_.label_offsets.reserve(n + 1);
+    p_.values.reserve(n * values_per_sample_);
+    p_.labels.reserve(p_.labels.size() * (n / kSizing));
+  }
+
+  // The first sample at fault in the checks that waited for the tables (its label string
+  // indexes, then its count of values): deferred_, and deferred_sample_ its index.
+  void FindDeferredError() {
+    for (const LabelRecord& r : label_records_) {
+      if (r.index > p_.strings.size()) {
+        deferred_sample_ = r.sample;
+        deferred_ = IndexSampleError(
+            Bad(SampleField(kLabelField), r.at,
+                Format("string index %llu out of range (%u strings)",
+                       static_cast<unsigned long long>(r.index - 1), p_.strings.size())),
+            r.sample);
+        break;
       }
-      locs_.push_back(idx);
     }
-    return stacks_.Intern(locs_.data(), locs_.size());
+    if (p_.sample_stack.empty()) return;
+    ValueCount odd = values_per_sample_ != p_.num_types()
+                         ? ValueCount{values_per_sample_, 0, first_sample_at_}
+                         : odd_values_;
+    if (odd.at != 0 && odd.sample < deferred_sample_) {
+      deferred_sample_ = odd.sample;
+      deferred_ = IndexSampleError(Bad(SampleField(kValue), odd.at,
+                                       Format("expected %zu values, found %zu",
+                                              p_.num_types(), odd.count)),
+                                   odd.sample);
+    }
+  }
+
+  // Turns the raw stacks, in the order their first samples came, into stacks of location
+  // indexes; an unknown id is an error of that first sample, unless deferred_ came before.
+  Status ResolveStacks(size_t budget) {
+    for (size_t spent = 0; i_ < raw_.size() && spent < budget; ++i_) {
+      RawStack& r = raw_[i_];
+      if (r.sample >= deferred_sample_) return deferred_;
+      locs_.clear();
+      uint64_t id;
+      for (const uint8_t* p = r.key; ScanVarint(&p, r.key + r.len, &id) == 1;) {
+        const uint32_t index = location_ids_.Find(id);
+        if (index == kNone) {
+          return IndexSampleError(
+              Bad(SampleField(kLocationId), r.at,
+                  Format("unknown location id %llu", static_cast<unsigned long long>(id))),
+              r.sample);
+        }
+        locs_.push_back(index);
+      }
+      r.stack = stacks_.Intern(locs_.data(), locs_.size());
+      spent += r.len + 1;
+    }
+    if (i_ < raw_.size()) return Status();
+    if (deferred_sample_ != SIZE_MAX) return deferred_;
+    raw_stacks_ = RawStackCache();
+    unpacked_keys_.clear();
+    Next(kSamples);
+    return Status();
+  }
+
+  void RenumberSamples(size_t budget) {
+    const size_t end = budget >= p_.num_samples() - i_ ? p_.num_samples() : i_ + budget;
+    for (; i_ < end; ++i_) p_.sample_stack[i_] = raw_[p_.sample_stack[i_]].stack;
+    if (i_ < p_.num_samples()) return;
+    raw_ = {};
+    Next(kDone);
   }
 
   const uint8_t* data_;
   size_t size_;
-  int pass_ = 0;     // 0 tables, 1 samples, 2 done
-  size_t pos_ = 0;   // where the current pass resumes
+  Phase phase_ = kFields;
+  size_t pos_ = 0;  // where reading fields resumes
+  size_t i_ = 0;    // the next item of the later phases
   bool seen_string_ = false;
   Profile p_;
   StackInterner stacks_{&p_};
@@ -691,8 +774,34 @@ class PprofReader::Impl {
   // Where entries start, for errors found once the string table and ids are known.
   std::vector<size_t> sample_type_at_, mapping_at_, function_at_, location_at_, comment_at_;
   size_t drop_frames_at_ = 0, keep_frames_at_ = 0, period_type_at_ = 0, default_sample_type_at_ = 0;
+  // A distinct location_id field (packed bytes), the stack it resolves to, and the first
+  // sample that has it (index, and the offset of the sample) for errors.
+  struct RawStack {
+    const uint8_t* key;
+    uint32_t len;
+    uint32_t stack;
+    size_t sample, at;
+  };
   RawStackCache raw_stacks_;
-  size_t num_samples_ = 0;
+  std::vector<RawStack> raw_;  // in order of first sample
+  std::deque<std::string> unpacked_keys_;  // keys of stacks not written as one packed field
+  std::string key_;
+  size_t first_sample_at_ = 0;
+  // Each label whose largest string index + 1 (`index`) is above every earlier label's:
+  // the first label with an index out of range is one of them.
+  struct LabelRecord {
+    uint64_t index;
+    size_t sample, at;
+  };
+  std::vector<LabelRecord> label_records_{{0, 0, 0}};
+  // The count of values of the first sample, and the first sample with another count.
+  struct ValueCount {
+    size_t count, sample, at;
+  };
+  size_t values_per_sample_ = 0;
+  ValueCount odd_values_{0, 0, 0};
+  size_t deferred_sample_ = SIZE_MAX;
+  Status deferred_;
   std::vector<uint64_t> ids_, vals_;
   std::vector<uint32_t> locs_;
 };

@@ -10,8 +10,8 @@
 
 namespace pyrolens {
 
-// Each Step reads about `budget` more bytes of the message (it is read twice: tables, then
-// samples). The profile and the errors are those of ReadPprof.
+// Each Step reads about `budget` more bytes of the message, in one pass, then resolves the
+// samples' stacks. The profile and the errors are those of ReadPprof.
 // REQUIRES: `data` outlives the reader.
 class PprofReader {
  public:

@@ -195,6 +195,35 @@ TEST(PprofTest, EveryTruncationOfASmallProfileFails) {
   }
 }
 
+TEST(PprofTest, LabelStringIndexOutOfRangeNamesTheFirstSampleAtFault) {
+  perftools::profiles::Profile tiny = TinyProfile();
+  tiny.mutable_sample(2)->mutable_label(0)->set_str(99);
+  tiny.mutable_sample(1)->mutable_label(0)->set_key(77);
+  Result<Profile> r = ReadPprof(tiny.SerializeAsString());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("sample[1].label at offset"), std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find("string index 77 out of range (11 strings)"),
+            std::string::npos)
+      << r.status().message();
+}
+
+TEST(PprofTest, TheEarliestSampleAtFaultIsReportedWhateverItsFault) {
+  perftools::profiles::Profile tiny = TinyProfile();
+  tiny.mutable_sample(2)->set_location_id(0, 999);  // unknown, in a later sample
+  tiny.mutable_sample(1)->add_value(5);             // one value too many
+  Result<Profile> r = ReadPprof(tiny.SerializeAsString());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("sample[1].value"), std::string::npos)
+      << r.status().message();
+  tiny.mutable_sample(0)->set_location_id(0, 998);  // now the first sample's
+  r = ReadPprof(tiny.SerializeAsString());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("sample[0].location_id"), std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find("unknown location id 998"), std::string::npos);
+}
+
 TEST(PprofTest, LooksLikePprof) {
   EXPECT_TRUE(LooksLikePprof(TinyProfile().SerializeAsString()));
   EXPECT_FALSE(LooksLikePprof("main;foo 1\n"));
