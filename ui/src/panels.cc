@@ -413,7 +413,9 @@ void Viewer_Impl::DrawSandwich(ImVec2 size) {
 
 void Viewer_Impl::DrawEmpty() {
   ImVec2 avail = ImGui::GetContentRegionAvail();
-  const char* msg = "Drop profiles here: pprof (raw, gzip, zstd) or folded stacks.";
+  const char* msg =
+      "Drop profiles here: pprof, JFR, .cpuprofile, speedscope, perf script or folded stacks "
+      "(raw, gzip or zstd).";
   ImVec2 ts = ImGui::CalcTextSize(msg);
   ImGui::SetCursorPos(ImVec2(ImGui::GetCursorPosX() + std::max(0.f, (avail.x - ts.x) * 0.5f),
                              ImGui::GetCursorPosY() + std::max(0.f, (avail.y - ts.y) * 0.4f)));
