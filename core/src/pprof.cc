@@ -572,6 +572,66 @@ class PprofReader::Impl {
     return s.ok() ? s : IndexSampleError(s, p_.sample_stack.size());
   }
 
+  // Keeps a sample's label, whose message ends at `end_at`; its string indexes are checked
+  // once the string table is read (FindDeferredError).
+  void AddLabel(uint64_t key, uint64_t str, uint64_t num, uint64_t unit, size_t end_at) {
+    const uint64_t top = std::max({key, str, unit});
+    if (top >= label_records_.back().index) {
+      label_records_.push_back({top + 1, p_.sample_stack.size(), end_at});
+    }
+    p_.labels.push_back({static_cast<StringId>(key), static_cast<StringId>(str),
+                         static_cast<int64_t>(num), static_cast<StringId>(unit)});
+  }
+
+  // Reads the sample message [p, end) straight from its bytes when it holds what encoders
+  // write: one packed location_id field, one packed value field, labels of varint fields,
+  // tags of one byte. Returns false, having kept nothing, for anything else: the general
+  // reader then reads it, errors and all.
+  bool FastSample(const uint8_t* p, const uint8_t* end, const uint8_t** packed,
+                  uint32_t* packed_len) {
+    const size_t labels = p_.labels.size(), records = label_records_.size();
+    auto fail = [&] {
+      p_.labels.resize(labels);
+      label_records_.resize(records);
+      vals_.clear();
+      *packed = nullptr;
+      return false;
+    };
+    // A length-delimited field's bytes, from p (past the length) to *field_end.
+    auto field = [&](const uint8_t** field_end) {
+      uint64_t n;
+      if (ScanVarint(&p, end, &n) != 1 || n > static_cast<uint64_t>(end - p)) return false;
+      *field_end = p + n;
+      return true;
+    };
+    while (p < end) {
+      const uint8_t tag = *p++;
+      const uint8_t* e;
+      if (!field(&e) || (tag == 0x0a && *packed != nullptr)) return fail();
+      if (tag == 0x0a) {  // location_id
+        *packed = p;
+        *packed_len = static_cast<uint32_t>(e - p);
+        p = e;
+      } else if (tag == 0x12) {  // value
+        for (uint64_t v; p < e; vals_.push_back(v)) {
+          if (ScanVarint(&p, e, &v) != 1) return fail();
+        }
+      } else if (tag == 0x1a) {  // label: key, str, num, num_unit
+        uint64_t f[5] = {0, 0, 0, 0, 0};
+        while (p < e) {
+          const uint8_t t = *p++;
+          if ((t & 7) != 0 || t < 0x08 || t > 0x20 || ScanVarint(&p, e, &f[t >> 3]) != 1) {
+            return fail();
+          }
+        }
+        AddLabel(f[1], f[2], f[3], f[4], static_cast<size_t>(p - data_));
+      } else {
+        return fail();
+      }
+    }
+    return true;
+  }
+
   Status SampleBody(CodedInputStream* in) {
     auto field_name = [](int which) -> const std::string& { return SampleField(which); };
     ids_.clear();
@@ -587,54 +647,50 @@ class PprofReader::Impl {
       return Bad(field_name(kSample), at,
                  Format("length %u runs past the end of input", len));
     }
-    auto limit = in->PushLimit(static_cast<int>(len));
-    while (uint32_t tag = in->ReadTag()) {
-      int f = static_cast<int>(tag >> 3), wt = static_cast<int>(tag & 7);
-      if (f == 1) {
-        ++location_fields;
-        if (wt == kLengthDelimited && location_fields == 1) {
-          size_t pos = in->CurrentPosition();
-          uint32_t n;
-          if (!in->ReadVarint32(&n)) return Truncated(field_name(kLocationId), pos);
-          packed = data_ + in->CurrentPosition();
-          packed_len = n;
-          if (!in->Skip(static_cast<int>(n))) return Truncated(field_name(kLocationId), pos);
-          continue;
-        }
-        RETURN_IF_ERROR(PackedOrOne(in, wt, field_name(kLocationId), &ids_));
-      } else if (f == 2) {
-        RETURN_IF_ERROR(PackedOrOne(in, wt, field_name(kValue), &vals_));
-      } else if (f == 3) {
-        Label l;
-        uint64_t key = 0, str = 0, num = 0, unit = 0;
-        const std::string& lname = field_name(kLabelField);
-        RETURN_IF_ERROR(Message(in, lname, [&](int lf, int lwt) -> Status {
-          switch (lf) {
-            case 1: return Varint(in, lwt, field_name(kKey), &key);
-            case 2: return Varint(in, lwt, field_name(kStr), &str);
-            case 3: return Varint(in, lwt, field_name(kNum), &num);
-            case 4: return Varint(in, lwt, field_name(kNumUnit), &unit);
-            default: return SkipField(in, lwt, lname);
+    const uint8_t* body = data_ + in->CurrentPosition();
+    if (FastSample(body, body + len, &packed, &packed_len)) {
+      location_fields = packed != nullptr;
+      in->Skip(static_cast<int>(len));
+    } else {
+      auto limit = in->PushLimit(static_cast<int>(len));
+      while (uint32_t tag = in->ReadTag()) {
+        int f = static_cast<int>(tag >> 3), wt = static_cast<int>(tag & 7);
+        if (f == 1) {
+          ++location_fields;
+          if (wt == kLengthDelimited && location_fields == 1) {
+            size_t pos = in->CurrentPosition();
+            uint32_t n;
+            if (!in->ReadVarint32(&n)) return Truncated(field_name(kLocationId), pos);
+            packed = data_ + in->CurrentPosition();
+            packed_len = n;
+            if (!in->Skip(static_cast<int>(n))) return Truncated(field_name(kLocationId), pos);
+            continue;
           }
-        }));
-        // Checked once the string table is read (FindDeferredError).
-        const uint64_t top = std::max({key, str, unit});
-        if (top >= label_records_.back().index) {
-          label_records_.push_back({top + 1, p_.sample_stack.size(), static_cast<size_t>(in->CurrentPosition())});
+          RETURN_IF_ERROR(PackedOrOne(in, wt, field_name(kLocationId), &ids_));
+        } else if (f == 2) {
+          RETURN_IF_ERROR(PackedOrOne(in, wt, field_name(kValue), &vals_));
+        } else if (f == 3) {
+          uint64_t key = 0, str = 0, num = 0, unit = 0;
+          const std::string& lname = field_name(kLabelField);
+          RETURN_IF_ERROR(Message(in, lname, [&](int lf, int lwt) -> Status {
+            switch (lf) {
+              case 1: return Varint(in, lwt, field_name(kKey), &key);
+              case 2: return Varint(in, lwt, field_name(kStr), &str);
+              case 3: return Varint(in, lwt, field_name(kNum), &num);
+              case 4: return Varint(in, lwt, field_name(kNumUnit), &unit);
+              default: return SkipField(in, lwt, lname);
+            }
+          }));
+          AddLabel(key, str, num, unit, in->CurrentPosition());
+        } else {
+          RETURN_IF_ERROR(SkipField(in, wt, field_name(kSample)));
         }
-        l.key = static_cast<StringId>(key);
-        l.str = static_cast<StringId>(str);
-        l.num = static_cast<int64_t>(num);
-        l.num_unit = static_cast<StringId>(unit);
-        p_.labels.push_back(l);
-      } else {
-        RETURN_IF_ERROR(SkipField(in, wt, field_name(kSample)));
       }
+      if (!in->ConsumedEntireMessage() || in->BytesUntilLimit() != 0) {
+        return Bad(field_name(kSample), in->CurrentPosition(), "malformed field tag");
+      }
+      in->PopLimit(limit);
     }
-    if (!in->ConsumedEntireMessage() || in->BytesUntilLimit() != 0) {
-      return Bad(field_name(kSample), in->CurrentPosition(), "malformed field tag");
-    }
-    in->PopLimit(limit);
     // The count of values is checked once the sample types are read (FindDeferredError).
     if (p_.sample_stack.empty()) {
       values_per_sample_ = vals_.size();

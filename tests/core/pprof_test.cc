@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <google/protobuf/io/coded_stream.h>
+
 #include "profile.pb.h"
 #include "pyrolens/compression.h"
 #include "pyrolens/reader.h"
@@ -222,6 +224,50 @@ TEST(PprofTest, TheEarliestSampleAtFaultIsReportedWhateverItsFault) {
   EXPECT_NE(r.status().message().find("sample[0].location_id"), std::string::npos)
       << r.status().message();
   EXPECT_NE(r.status().message().find("unknown location id 998"), std::string::npos);
+}
+
+TEST(PprofTest, SamplesReadAlikeOnTheFastAndTheGeneralPath) {
+  // Samples as encoders write them are read straight from their bytes; one with a field
+  // the schema lacks goes through the general reader. Both must keep the same profile.
+  const std::string bytes = Plain("dd-trace-go/heap.pprof");
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  std::string odd;  // the same, with field 15 (varint 0) added to every sample
+  auto varint = [&odd](uint64_t v) {
+    for (; v >= 0x80; v >>= 7) odd += static_cast<char>(v | 0x80);
+    odd += static_cast<char>(v);
+  };
+  while (uint32_t tag = in.ReadTag()) {  // a pprof message's fields: varints, or bytes
+    varint(tag);
+    uint64_t v = 0;
+    std::string field;
+    uint32_t n = 0;
+    if ((tag & 7) != 2) {
+      ASSERT_TRUE(in.ReadVarint64(&v));
+      varint(v);
+      continue;
+    }
+    ASSERT_TRUE(in.ReadVarint32(&n) && in.ReadString(&field, static_cast<int>(n)));
+    if (tag >> 3 == 2) field += std::string("\x78\x00", 2);
+    varint(field.size());
+    odd += field;
+  }
+  Result<Profile> fast = ReadPprof(bytes);
+  Result<Profile> general = ReadPprof(odd);
+  ASSERT_TRUE(fast.ok()) << fast.status().message();
+  ASSERT_TRUE(general.ok()) << general.status().message();
+  ASSERT_GT(fast->labels.size(), 0u);
+  EXPECT_EQ(general->stats.unknown_fields, fast->stats.unknown_fields + fast->num_samples());
+  EXPECT_EQ(fast->sample_stack, general->sample_stack);
+  EXPECT_EQ(fast->stack_locations, general->stack_locations);
+  EXPECT_EQ(fast->values, general->values);
+  EXPECT_EQ(fast->label_offsets, general->label_offsets);
+  for (size_t i = 0; i < fast->labels.size(); ++i) {
+    EXPECT_EQ(fast->labels[i].key, general->labels[i].key);
+    EXPECT_EQ(fast->labels[i].str, general->labels[i].str);
+    EXPECT_EQ(fast->labels[i].num, general->labels[i].num);
+    EXPECT_EQ(fast->labels[i].num_unit, general->labels[i].num_unit);
+  }
 }
 
 TEST(PprofTest, LooksLikePprof) {
