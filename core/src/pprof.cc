@@ -743,14 +743,17 @@ class PprofReader::Impl {
   }
 
   // Sizes the sample arrays for the samples the rest of the message holds at the rate of
-  // the first kSizing, which end at `end`, instead of regrowing them.
+  // the first kSizing, which end at `end`, instead of regrowing them; not when that would
+  // take more than twice the message (first samples unlike the rest): then they grow.
   void Reserve(size_t end) {
-    const size_t per_sample = std::max<size_t>(1, (end - first_sample_at_) / kSizing);
-    const size_t n = (size_ - first_sample_at_) / per_sample * 17 / 16;
+    const uint64_t scale = (size_ - first_sample_at_) * 17 / 16 / (end - first_sample_at_);
+    const uint64_t n = kSizing * scale, values = p_.values.size() * scale,
+                   labels = p_.labels.size() * scale;
+    if (n * 8 + values * sizeof(int64_t) + labels * sizeof(Label) > 2 * uint64_t{size_}) return;
     p_.sample_stack.reserve(n);
     p_.label_offsets.reserve(n + 1);
-    p_.values.reserve(n * values_per_sample_);
-    p_.labels.reserve(p_.labels.size() * (n / kSizing));
+    p_.values.reserve(values);
+    p_.labels.reserve(labels);
   }
 
   // The first sample at fault in the checks that waited for the tables (its label string
