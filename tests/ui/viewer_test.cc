@@ -9,6 +9,7 @@
 #include <rapidjson/document.h>
 #include <re2/re2.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -16,6 +17,7 @@
 #include <new>
 #include <set>
 #include <string>
+#include <tuple>
 
 #include "pyrolens/call_tree.h"
 #include "pyrolens/filter.h"
@@ -399,6 +401,65 @@ TEST_F(ViewerTest, DiffOfTwoProfiles) {
   for (const auto& n : s["nodes"].GetArray()) {
     EXPECT_EQ(n["total"].GetInt64(), n["base"].GetInt64() + n["comparison"].GetInt64());
   }
+  // The table: every function of either side with both sides' self and total, as core's
+  // top reports them for each profile alone (0 where a side lacks the function).
+  std::map<std::string, std::pair<int64_t, int64_t>> base_top, cmp_top;
+  for (auto [profile, type, out] :
+       {std::tuple(&pa, *ta, &base_top), std::tuple(&pb, *tb, &cmp_top)}) {
+    TopOptions options;
+    options.node_fraction = 0;
+    options.sample_index = std::to_string(type);
+    Result<TopReport> top = BuildTop(*profile, options);
+    ASSERT_TRUE(top.ok()) << top.status().message();
+    for (const TopRow& r : top->rows) (*out)[r.name] = {r.flat, r.cum};
+  }
+  std::set<std::string> functions;
+  for (const auto& m : {base_top, cmp_top}) {
+    for (const auto& [name, values] : m) functions.insert(name);
+  }
+  auto value = [](const std::map<std::string, std::pair<int64_t, int64_t>>& m,
+                  const std::string& name) {
+    auto it = m.find(name);
+    return it == m.end() ? std::pair<int64_t, int64_t>{0, 0} : it->second;
+  };
+  EXPECT_EQ(s["topRows"].GetUint64(), functions.size());
+  ASSERT_GT(s["top"].Size(), 10u);
+  for (const auto& r : s["top"].GetArray()) {
+    const std::string name = r["name"].GetString();
+    EXPECT_EQ(r["self"].GetInt64(), value(cmp_top, name).first) << name;
+    EXPECT_EQ(r["total"].GetInt64(), value(cmp_top, name).second) << name;
+    EXPECT_EQ(r["baseSelf"].GetInt64(), value(base_top, name).first) << name;
+    EXPECT_EQ(r["baseTotal"].GetInt64(), value(base_top, name).second) << name;
+  }
+  // Sorted by the change of the total's share, largest growth (or new functions) first.
+  Cmd(R"({"cmd":"sortTop","by":"change"})");
+  Frames();
+  rapidjson::Document c = State();
+  const double base_all = static_cast<double>(pa.Total(*ta)),
+               cmp_all = static_cast<double>(pb.Total(*tb));
+  double prev = HUGE_VAL;
+  bool grew = false;
+  for (const auto& r : c["top"].GetArray()) {
+    const double before = r["baseTotal"].GetInt64() / base_all,
+                 after = r["total"].GetInt64() / cmp_all;
+    const double change = before == 0 ? HUGE_VAL : (after - before) / before;
+    EXPECT_LE(change, prev) << r["name"].GetString();
+    prev = change;
+    grew |= change > 0.01;
+  }
+  EXPECT_TRUE(grew) << "the first rows are functions that grew";
+  // Inverted, the flame graph is bottom-up but the table still counts self and total.
+  Cmd(R"({"cmd":"invert","on":true})");
+  Frames();
+  rapidjson::Document inv = State();
+  ASSERT_GT(inv["top"].Size(), 10u);
+  for (const auto& r : inv["top"].GetArray()) {
+    const std::string name = r["name"].GetString();
+    EXPECT_EQ(r["self"].GetInt64(), value(cmp_top, name).first) << name;
+    EXPECT_EQ(r["baseTotal"].GetInt64(), value(base_top, name).second) << name;
+  }
+  Cmd(R"({"cmd":"invert","on":false})");
+  EXPECT_FALSE(viewer_.Command(R"({"cmd":"sortTop","by":"bogus"})").ok());
   Cmd(R"({"cmd":"colorBlind","on":true})");
   Frames();
   EXPECT_TRUE(State()["colorBlind"].GetBool());

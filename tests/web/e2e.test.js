@@ -343,6 +343,28 @@ test('two files dropped at once: diff, merge and sandwich', async () => {
   assert.equal(s.diff.baseTotal, typeTotal(s, 0, 'alloc_space'));
   assert.equal(s.diff.comparisonTotal, typeTotal(s, 1, 'alloc_space'));
   await checkDrawn(page, 'diff-heap', { hue: 'diff', minNodes: 3 });
+  // The table beside it has both sides per function: a function's total on a side is at
+  // least that of any of its nodes there.
+  const rows = new Map(s.top.map((r) => [r.name, r]));
+  let checked = 0;
+  for (const n of s.nodes) {
+    const r = rows.get(n.name);
+    if (!r || n.name === 'total') continue;
+    assert.ok(r.baseTotal >= n.base && r.total >= n.comparison,
+      `${JSON.stringify(r)} vs ${JSON.stringify(n)}`);
+    ++checked;
+  }
+  assert.ok(checked > 3, `only ${checked} nodes had a table row`);
+  // Sorted by change: functions only the comparison has first, those only the base has last.
+  await command(page, { cmd: 'sortTop', by: 'change', descending: false });
+  s = await until(page, (s) => s.top.length > 0 && s.top[0].total === 0, 'the base\'s only first');
+  assert.ok(s.top[0].baseTotal > 0, JSON.stringify(s.top[0]));
+  await command(page, { cmd: 'setView', view: 'top' });
+  await command(page, { cmd: 'sortTop', by: 'change' });
+  s = await until(page, (s) => s.view === 'top' && s.top[0].baseTotal === 0, 'new functions first');
+  assert.ok(s.top[0].total > 0, JSON.stringify(s.top[0]));
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: path.join(SHOTS, 'diff-table.png') });
   await page.close();
 });
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 
 namespace pyrolens::ui {
 namespace {
@@ -85,6 +86,20 @@ ImU32 DiffColor(double change, bool colorblind, bool dark) {
   ImU32 bigger = colorblind ? IM_COL32(230, 120, 0, 255) : IM_COL32(215, 40, 40, 255);
   ImU32 smaller = colorblind ? IM_COL32(30, 110, 220, 255) : IM_COL32(40, 170, 60, 255);
   return Mix(neutral, change > 0 ? bigger : smaller, t);
+}
+
+double ShareChange(int64_t base, int64_t base_root, int64_t value, int64_t root) {
+  double ls = base_root ? static_cast<double>(base) / base_root : 0;
+  double rs = root ? static_cast<double>(value) / root : 0;
+  if (ls == 0) return rs > 0 ? HUGE_VAL : 0;
+  return (rs - ls) / ls;
+}
+
+std::string ChangeText(double change) {
+  if (std::isinf(change)) return "new";
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%+.1f%%", change * 100);
+  return buf;
 }
 
 }  // namespace pyrolens::ui

@@ -5,6 +5,8 @@
 
 #include <imgui.h>
 
+#include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace pyrolens::ui {
@@ -22,6 +24,12 @@ ImU32 PackageColor(std::string_view name, bool dark);
 // red/orange when bigger, green/blue when smaller, neutral grey near 0 (±1% or less).
 // The colour-blind palette is orange for bigger and blue for smaller.
 ImU32 DiffColor(double change, bool colorblind, bool dark);
+
+// The relative change of a share from base to comparison: (value / root - base / base_root)
+// / (base / base_root); +inf when only the comparison has it (0 when neither has).
+double ShareChange(int64_t base, int64_t base_root, int64_t value, int64_t root);
+// ShareChange as people read it: "+12.3%", "-4.0%", or "new" (+inf).
+std::string ChangeText(double change);
 
 }  // namespace pyrolens::ui
 

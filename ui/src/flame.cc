@@ -26,10 +26,7 @@ ImU32 Dim(ImU32 c, bool dark) {
 }
 
 double Change(const DiffTree& d, uint32_t n, int64_t base_root, int64_t cmp_root) {
-  double ls = base_root ? static_cast<double>(d.left_total[n]) / base_root : 0;
-  double rs = cmp_root ? static_cast<double>(d.right_total[n]) / cmp_root : 0;
-  if (ls == 0) return rs > 0 ? HUGE_VAL : 0;
-  return (rs - ls) / ls;
+  return ShareChange(d.left_total[n], base_root, d.right_total[n], cmp_root);
 }
 
 }  // namespace
@@ -261,17 +258,11 @@ void Viewer_Impl::DrawTooltip(const TreeData& data, uint32_t node, uint32_t zoom
     };
     if (data.diff != nullptr) {
       const DiffTree& d = *data.diff;
-      double change = Change(d, node, data.base_root, data.comparison_root);
-      char buf[64];
-      if (std::isinf(change)) {
-        snprintf(buf, sizeof(buf), "new");
-      } else {
-        snprintf(buf, sizeof(buf), "%+.1f%%", change * 100);
-      }
+      const std::string change = ChangeText(Change(d, node, data.base_root, data.comparison_root));
       tooltip_values = "Base:       " + FormatPretty(d.left_total[node], type_unit) + " (" +
                        pct(d.left_total[node], data.base_root) +
                        ")\nComparison: " + FormatPretty(d.right_total[node], type_unit) + " (" +
-                       pct(d.right_total[node], data.comparison_root) + ")\nChange:     " + buf +
+                       pct(d.right_total[node], data.comparison_root) + ")\nChange:     " + change +
                        " of share";
     } else {
       tooltip_values = "Total: " + FormatPretty(T[node], type_unit) + "  " + pct(T[node], T[0]) +

@@ -1,9 +1,12 @@
 // The frame: toolbar, filters, breadcrumb, top table, sandwich, overlays and keys.
+#include <imgui_internal.h>  // TableSetColumnSortDirection
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 
+#include "colors.h"
 #include "json.h"
 #include "pyrolens/units.h"
 #include "viewer_impl.h"
@@ -313,25 +316,69 @@ void Viewer_Impl::DrawBreadcrumb() {
 }
 
 void Viewer_Impl::DrawTopTable(ImVec2 size) {
-  const CallTree& tt = table_tree ? *table_tree : tree;
   ImGui::BeginChild("##toppanel", size);
   ImGui::SetNextItemWidth(-1);
   if (ImGui::InputTextWithHint("##topfilter", "filter functions", top.filter, sizeof(top.filter))) {
     top.order_dirty = true;
   }
+  // The value columns; a diff's table has both sides' values and the change of the total's
+  // share, as the flame graph colours it.
+  enum Cell { kSelf, kTotal, kBaseSelf, kBaseTotal, kSelfShare, kTotalShare, kChange };
+  struct Column {
+    const char* title;
+    Cell cell;
+    int sort;  // a TopColumn; -1: not sortable
+  };
+  static constexpr Column kSingle[] = {{"Self", kSelf, kBySelf},
+                                       {"Self %", kSelfShare, -1},
+                                       {"Total", kTotal, kByTotal},
+                                       {"Total %", kTotalShare, -1}};
+  static constexpr Column kDiff[] = {{"Base self", kBaseSelf, kByBaseSelf},
+                                     {"Self", kSelf, kBySelf},
+                                     {"Base total", kBaseTotal, kByBaseTotal},
+                                     {"Total", kTotal, kByTotal},
+                                     {"Change", kChange, kByChange}};
+  // Columns wide enough for any value ("-1023 MiB", "-100.00%") and the title with its
+  // sort arrow, so that none is cut; the function names take the rest. A diff's table
+  // beside the flame graph keeps the totals and the change.
+  const float font = ImGui::GetFontSize();
+  auto width = [&](const Column& c) {
+    const char* widest = c.cell == kSelfShare || c.cell == kTotalShare ? "-100.00%" : "-1023 MiB";
+    return std::max(ImGui::CalcTextSize(widest).x, ImGui::CalcTextSize(c.title).x + font);
+  };
+  const bool diff_rows = !top.base_rows.empty();
+  float diff_width = 0;
+  for (const Column& c : kDiff) diff_width += width(c) + 2 * ImGui::GetStyle().CellPadding.x;
+  const bool narrow = diff_rows && size.x < diff_width + font * 16;
+  const Column* columns = !diff_rows ? kSingle : narrow ? kDiff + 2 : kDiff;
+  const int num_columns = !diff_rows ? 4 : narrow ? 3 : 5;
+  const char* table = !diff_rows ? "##top" : narrow ? "##topdiffnarrow" : "##topdiff";
+  if (table != top.drawn_table) top.sort_to_header = true;  // a new table's default sort
+  top.drawn_table = table;
   const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg |
                                 ImGuiTableFlags_ScrollY | ImGuiTableFlags_Sortable |
                                 ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
-  if (ImGui::BeginTable("##top", 5, flags)) {
+  if (top.names != nullptr && ImGui::BeginTable(table, num_columns + 1, flags)) {
     ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn(
-        "Self", ImGuiTableColumnFlags_DefaultSort | ImGuiTableColumnFlags_PreferSortDescending, 0,
-        1);
-    ImGui::TableSetupColumn("Self %", ImGuiTableColumnFlags_NoSort, 0, 3);
-    ImGui::TableSetupColumn("Total", ImGuiTableColumnFlags_PreferSortDescending, 0, 2);
-    ImGui::TableSetupColumn("Total %", ImGuiTableColumnFlags_NoSort, 0, 4);
-    ImGui::TableSetupColumn("Function", ImGuiTableColumnFlags_WidthStretch, 0, 0);
+    for (int c = 0; c < num_columns; ++c) {
+      ImGuiTableColumnFlags f = columns[c].sort < 0 ? ImGuiTableColumnFlags_NoSort
+                                                    : ImGuiTableColumnFlags_PreferSortDescending;
+      if (columns[c].sort == kBySelf) f |= ImGuiTableColumnFlags_DefaultSort;
+      ImGui::TableSetupColumn(columns[c].title, f | ImGuiTableColumnFlags_WidthFixed,
+                              width(columns[c]),
+                              static_cast<ImGuiID>(std::max(0, columns[c].sort)));
+    }
+    ImGui::TableSetupColumn("Function", ImGuiTableColumnFlags_WidthStretch, 0, kByName);
     ImGui::TableHeadersRow();
+    if (top.sort_to_header) {
+      top.sort_to_header = false;
+      for (int c = 0; c <= num_columns; ++c) {
+        if ((c < num_columns ? columns[c].sort : kByName) != top.sort_column) continue;
+        ImGui::TableSetColumnSortDirection(
+            c, top.sort_descending ? ImGuiSortDirection_Descending : ImGuiSortDirection_Ascending,
+            false);
+      }
+    }
     if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs()) {
       if (specs->SpecsDirty && specs->SpecsCount > 0) {
         top.sort_column = static_cast<int>(specs->Specs[0].ColumnUserID);
@@ -341,17 +388,17 @@ void Viewer_Impl::DrawTopTable(ImVec2 size) {
       specs->SpecsDirty = false;
     }
     if (top.order_dirty || top.applied_filter != top.filter) SortTop();
+    const StringTable& names = *top.names;
     const float row_h = ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2;
     if (top.scroll_to_selection) {
       top.scroll_to_selection = false;
       for (size_t i = 0; i < top.order.size(); ++i) {
-        if (tt.names[top.rows[top.order[i]].name] == selected_name) {
+        if (names[top.rows[top.order[i]].name] == selected_name) {
           ImGui::SetScrollY(std::max(0.f, row_h * i - ImGui::GetWindowHeight() * 0.4f));
           break;
         }
       }
     }
-    const int64_t root = tt.size() ? tt.total[0] : 0;
     ImGuiListClipper clipper;
     clipper.Begin(static_cast<int>(top.order.size()), row_h);
     char pct[32];
@@ -359,35 +406,68 @@ void Viewer_Impl::DrawTopTable(ImVec2 size) {
       for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
         const uint32_t r = top.order[i];
         const FunctionRow& row = top.rows[r];
-        const std::string& name = tt.names[row.name];
-        if (top.self_text[r].empty()) {
-          top.self_text[r] = FormatPretty(row.self, type_unit);
-          top.total_text[r] = FormatPretty(row.total, type_unit);
+        const FunctionRow& base_row = diff_rows ? top.base_rows[r] : row;
+        const std::string& name = names[row.name];
+        // Value cells are formatted once per row (an idle frame allocates nothing).
+        std::string* text = &top.text[4 * size_t{r}];
+        if (text[0].empty()) {
+          text[0] = FormatPretty(row.self, type_unit);
+          text[1] = FormatPretty(row.total, type_unit);
+          text[2] = FormatPretty(base_row.self, type_unit);
+          text[3] = FormatPretty(base_row.total, type_unit);
         }
         ImGui::TableNextRow();
-        ImGui::TableNextColumn();
-        ImGui::PushID(i);
-        if (ImGui::Selectable(top.self_text[r].c_str(), name == selected_name,
-                              ImGuiSelectableFlags_SpanAllColumns)) {
-          Select(name, kNone);
-          std::string e = "{\"event\":\"select\",\"name\":";
-          AppendJsonString(&e, name);
-          e += ",\"self\":";
-          AppendJsonInt(&e, row.self);
-          e += ",\"total\":";
-          AppendJsonInt(&e, row.total);
-          e += '}';
-          Emit(e);
+        for (int c = 0; c < num_columns; ++c) {
+          ImGui::TableNextColumn();
+          const char* cell = pct;
+          ImVec4 colour = ImGui::GetStyleColorVec4(ImGuiCol_Text);
+          switch (columns[c].cell) {
+            case kSelf:
+              cell = text[0].c_str();
+              break;
+            case kTotal:
+              cell = text[1].c_str();
+              break;
+            case kBaseSelf:
+              cell = text[2].c_str();
+              break;
+            case kBaseTotal:
+              cell = text[3].c_str();
+              break;
+            case kSelfShare:
+            case kTotalShare: {
+              const int64_t v = columns[c].cell == kSelfShare ? row.self : row.total;
+              snprintf(pct, sizeof(pct), "%.2f%%", top.root ? 100.0 * v / top.root : 0.0);
+              break;
+            }
+            case kChange: {
+              const double change = ShareChange(base_row.total, top.base_root, row.total, top.root);
+              snprintf(pct, sizeof(pct), "%s", ChangeText(change).c_str());
+              if (std::fabs(change) > 0.01) {
+                colour = ImGui::ColorConvertU32ToFloat4(
+                    DiffColor(change > 0 ? 1 : -1, colorblind, dark));
+              }
+              break;
+            }
+          }
+          if (c > 0) {
+            ImGui::TextColored(colour, "%s", cell);
+            continue;
+          }
+          ImGui::PushID(i);
+          if (ImGui::Selectable(cell, name == selected_name, ImGuiSelectableFlags_SpanAllColumns)) {
+            Select(name, kNone);
+            std::string e = "{\"event\":\"select\",\"name\":";
+            AppendJsonString(&e, name);
+            e += ",\"self\":";
+            AppendJsonInt(&e, row.self);
+            e += ",\"total\":";
+            AppendJsonInt(&e, row.total);
+            e += '}';
+            Emit(e);
+          }
+          ImGui::PopID();
         }
-        ImGui::PopID();
-        ImGui::TableNextColumn();
-        snprintf(pct, sizeof(pct), "%.2f%%", root ? 100.0 * row.self / root : 0.0);
-        ImGui::TextUnformatted(pct);
-        ImGui::TableNextColumn();
-        ImGui::TextUnformatted(top.total_text[r].c_str());
-        ImGui::TableNextColumn();
-        snprintf(pct, sizeof(pct), "%.2f%%", root ? 100.0 * row.total / root : 0.0);
-        ImGui::TextUnformatted(pct);
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(name.c_str());
       }

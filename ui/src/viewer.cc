@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 
 #include "colors.h"
 #include "json.h"
@@ -329,15 +330,10 @@ Status Viewer_Impl::RebuildTrees() {
     base = std::clamp(base, 0, static_cast<int>(profiles.size()) - 1);
     comparison = std::clamp(comparison, 0, static_cast<int>(profiles.size()) - 1);
     const Profile* sides[2] = {&profiles[base].profile, &profiles[comparison].profile};
-    CallTree* trees[2] = {&diff_base_tree, &diff_comparison_tree};
+    CallTree trees[2], plain_trees[2];  // drawn (inverted when asked); not inverted
     for (int i = 0; i < 2; ++i) {
       bool changed = false;
       ASSIGN_OR_RETURN(Profile p, Transform(*sides[i], *filter, collapse, &changed));
-      if (invert) {
-        if (!changed) p = *sides[i];
-        InvertStacks(&p);
-        changed = true;
-      }
       const Profile& use = changed ? p : *sides[i];
       ASSIGN_OR_RETURN(size_t type, TypeIndex(use, sample_type));
       if (i == 0) {
@@ -348,9 +344,19 @@ Status Viewer_Impl::RebuildTrees() {
         return Status::InvalidArgument("diff: the comparison profile has no sample type " +
                                        type_name);
       }
-      ASSIGN_OR_RETURN(*trees[i], Tree(use, type, /*drawn=*/false));
+      if (invert) {
+        Profile inverted = use;
+        InvertStacks(&inverted);
+        ASSIGN_OR_RETURN(trees[i], Tree(inverted, type, /*drawn=*/false));
+        ASSIGN_OR_RETURN(plain_trees[i], Tree(use, type, /*drawn=*/false));
+      } else {
+        ASSIGN_OR_RETURN(trees[i], Tree(use, type, /*drawn=*/false));
+      }
     }
-    ASSIGN_OR_RETURN(diff, BuildDiffTree(diff_base_tree, diff_comparison_tree));
+    ASSIGN_OR_RETURN(diff, BuildDiffTree(trees[0], trees[1]));
+    if (invert) {
+      ASSIGN_OR_RETURN(table_diff, BuildDiffTree(plain_trees[0], plain_trees[1]));
+    }
     const uint32_t n = diff.size();
     diff_x.resize(n);
     diff_total.resize(n);
@@ -371,12 +377,17 @@ Status Viewer_Impl::RebuildTrees() {
     main.base_root = diff.left_total[0];
     main.comparison_root = diff.right_total[0];
     RebuildColors(&main);
-    // The table and sandwich show the comparison side.
+    // The table has both sides' functions; the sandwich shows the comparison side.
+    const DiffTree& td = table_diff ? *table_diff : diff;
+    top.rows = BuildFunctionTable(td, td.right_self, td.right_total);
+    top.base_rows = BuildFunctionTable(td, td.left_self, td.left_total);
+    top.names = &td.names;
+    top.root = td.right_total[0];
+    top.base_root = td.left_total[0];
     const Profile& cmp = profiles[comparison].profile;
     bool changed = false;
     ASSIGN_OR_RETURN(view_profile, Transform(cmp, *filter, collapse, &changed));
     view_source = changed ? &view_profile : &cmp;
-    ASSIGN_OR_RETURN(table_tree, Tree(*view_source, type_index, /*drawn=*/false));
   } else {
     if (source == SourceMode::kDiff) source = SourceMode::kSingle;
     const Profile* in = nullptr;
@@ -418,13 +429,13 @@ Status Viewer_Impl::RebuildTrees() {
     }
     Show(tree, &main);
     RebuildColors(&main);
+    // The top table, from the not-inverted tree.
+    const CallTree& tt = table_tree ? *table_tree : tree;
+    top.rows = rows ? std::move(*rows) : BuildFunctionTable(tt, tt.self, tt.total);
+    top.names = &tt.names;
+    top.root = tt.size() ? tt.total[0] : 0;
   }
-
-  // The top table, from the not-inverted tree.
-  const CallTree& tt = table_tree ? *table_tree : tree;
-  top.rows = rows ? std::move(*rows) : BuildFunctionTable(tt, tt.self, tt.total);
-  top.self_text.assign(top.rows.size(), std::string());
-  top.total_text.assign(top.rows.size(), std::string());
+  top.text.assign(top.rows.size() * 4, std::string());
   SortTop();
   if (!selected_name.empty()) Select(selected_name, kNone);
   if (!filter_error.empty()) return Status::InvalidArgument(filter_error);
@@ -440,27 +451,50 @@ void Viewer_Impl::RebuildColors(TreeData* data) {
 }
 
 void Viewer_Impl::SortTop() {
-  const CallTree& tt = table_tree ? *table_tree : tree;
   top.order_dirty = false;
   top.applied_filter = top.filter;
   top.order.clear();
+  if (top.names == nullptr) return;
+  const StringTable& names = *top.names;
   for (uint32_t i = 0; i < top.rows.size(); ++i) {
-    if (top.filter[0] == 0 ||
-        tt.names[top.rows[i].name].find(top.filter) != std::string::npos) {
+    if (top.filter[0] == 0 || names[top.rows[i].name].find(top.filter) != std::string::npos) {
       top.order.push_back(i);
     }
   }
-  auto key = [&](uint32_t i) {
-    return top.sort_column == 1 ? top.rows[i].self : top.rows[i].total;
+  const bool diff_rows = !top.base_rows.empty();
+  // Row i's value in the sort column (a diff's column outside a diff: self).
+  auto key = [&](uint32_t i) -> double {
+    const FunctionRow& r = top.rows[i];
+    const FunctionRow* b = diff_rows ? &top.base_rows[i] : nullptr;
+    switch (top.sort_column) {
+      case kByTotal:
+        return static_cast<double>(r.total);
+      case kByBaseSelf:
+        return static_cast<double>(b ? b->self : r.self);
+      case kByBaseTotal:
+        return static_cast<double>(b ? b->total : r.self);
+      case kByChange:
+        return b ? ShareChange(b->total, top.base_root, r.total, top.root)
+                 : static_cast<double>(r.self);
+      default:
+        return static_cast<double>(r.self);
+    }
   };
   // Names are unique within a tree, so this is a total order.
   std::sort(top.order.begin(), top.order.end(), [&](uint32_t a, uint32_t b) {
-    if (top.sort_column == 0) {
-      int c = tt.names[top.rows[a].name].compare(tt.names[top.rows[b].name]);
+    if (top.sort_column == kByName) {
+      int c = names[top.rows[a].name].compare(names[top.rows[b].name]);
       return top.sort_descending ? c > 0 : c < 0;
     }
-    if (key(a) != key(b)) return top.sort_descending ? key(a) > key(b) : key(a) < key(b);
-    return tt.names[top.rows[a].name] < tt.names[top.rows[b].name];
+    const double ka = key(a), kb = key(b);
+    if (ka != kb) return top.sort_descending ? ka > kb : ka < kb;
+    // Among equal changes (new functions, gone ones), the largest first.
+    if (top.sort_column == kByChange && diff_rows) {
+      const int64_t sa = top.rows[a].total + top.base_rows[a].total,
+                    sb = top.rows[b].total + top.base_rows[b].total;
+      if (sa != sb) return sa > sb;
+    }
+    return names[top.rows[a].name] < names[top.rows[b].name];
   });
 }
 
@@ -793,16 +827,16 @@ Status Viewer_Impl::RunCommand(std::string_view json) {
     colorblind = BoolArg(v, "on", !colorblind);
   } else if (cmd == "sortTop") {
     RETURN_IF_ERROR(Need(v, "by", JsonValue::Type::kString, &a));
-    if (a->string == "name") {
-      top.sort_column = 0;
-    } else if (a->string == "self") {
-      top.sort_column = 1;
-    } else if (a->string == "total") {
-      top.sort_column = 2;
-    } else {
-      return Status::InvalidArgument("sortTop: expected name, self or total");
+    static constexpr const char* kColumns[] = {"name",     "self",      "total",
+                                               "baseSelf", "baseTotal", "change"};
+    const auto* c = std::find(std::begin(kColumns), std::end(kColumns), a->string);
+    if (c == std::end(kColumns)) {
+      return Status::InvalidArgument(
+          "sortTop: expected name, self, total, baseSelf, baseTotal or change");
     }
-    top.sort_descending = BoolArg(v, "descending", top.sort_column != 0);
+    top.sort_column = static_cast<int>(c - std::begin(kColumns));
+    top.sort_descending = BoolArg(v, "descending", top.sort_column != kByName);
+    top.sort_to_header = true;
     top.order_dirty = true;
   } else if (cmd == "filterTop") {
     RETURN_IF_ERROR(Need(v, "text", JsonValue::Type::kString, &a));
@@ -980,16 +1014,22 @@ std::string Viewer_Impl::State() const {
     o += '}';
   }
   o += "],\"top\":[";
-  const CallTree* tt = table_tree ? &*table_tree : &tree;
   for (size_t i = 0; i < top.order.size() && i < 100; ++i) {
     const FunctionRow& r = top.rows[top.order[i]];
     if (i) o += ',';
     o += "{\"name\":";
-    AppendJsonString(&o, tt->names[r.name]);
+    AppendJsonString(&o, (*top.names)[r.name]);
     o += ",\"self\":";
     AppendJsonInt(&o, r.self);
     o += ",\"total\":";
     AppendJsonInt(&o, r.total);
+    if (!top.base_rows.empty()) {
+      const FunctionRow& b = top.base_rows[top.order[i]];
+      o += ",\"baseSelf\":";
+      AppendJsonInt(&o, b.self);
+      o += ",\"baseTotal\":";
+      AppendJsonInt(&o, b.total);
+    }
     o += '}';
   }
   o += "],\"topRows\":" + std::to_string(top.order.size());

@@ -61,12 +61,22 @@ struct DrawnNode {
   float x, y, w, h;
 };
 
+// The top table's sort columns.
+enum TopColumn { kByName, kBySelf, kByTotal, kByBaseSelf, kByBaseTotal, kByChange };
+
 struct TopTable {
-  std::vector<FunctionRow> rows;  // from core, name ids of the table tree
-  std::vector<std::string> self_text, total_text;  // per row, formatted when first drawn
+  std::vector<FunctionRow> rows;  // from core
+  // In a diff: the base side's rows, row for row (same name ids; rows are the comparison's).
+  std::vector<FunctionRow> base_rows;
+  const StringTable* names = nullptr;  // of the tree the rows come from
+  int64_t root = 0, base_root = 0;     // the totals the shares are of
+  // Per row: self, total, base self, base total, formatted when first drawn.
+  std::vector<std::string> text;
   std::vector<uint32_t> order;  // indexes into rows: sorted and filtered
-  int sort_column = 1;          // 0 name, 1 self, 2 total
+  int sort_column = kBySelf;    // a TopColumn
   bool sort_descending = true;
+  bool sort_to_header = false;        // the table's header is to show this sort (set by a command)
+  const char* drawn_table = nullptr;  // the ImGui table last drawn (each keeps its own sort)
   bool order_dirty = true;
   char filter[256] = "";
   std::string applied_filter;
@@ -141,8 +151,8 @@ struct Viewer_Impl {
   CallTree tree;                       // what the main panel draws (inverted when asked)
   std::optional<CallTree> table_tree;  // the not-inverted tree, only when inverted
   DiffTree diff;
+  std::optional<DiffTree> table_diff;  // the not-inverted diff, only when inverted
   std::vector<int64_t> diff_x, diff_total, diff_self, diff_level_x, diff_level_end;
-  CallTree diff_base_tree, diff_comparison_tree;
   TreeData main;
   TopTable top;
   std::string filter_error;  // bad filter regexp, shown beside the filters

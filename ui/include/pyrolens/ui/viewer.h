@@ -85,7 +85,8 @@ class Viewer {
   //    "baseTotal","comparisonTotal"}, "nodes":[{"id","name","x","y","w","h","total",
   //    "self"}] (nodes drawn in the last frame, pixel rectangles; merged sub-pixel runs
   //    are not listed), "top":[{"name","self","total"}] (first 100 rows in the current
-  //    order), "sandwich":{"function","callers","callees"}, "errors":[...],
+  //    order; in a diff the comparison's, with "baseSelf" and "baseTotal"),
+  //    "sandwich":{"function","callers","callees"}, "errors":[...],
   //    "loading":{"message","progress"}|null, "scale", "frames"}
   // Values are JSON numbers (exact below 2^53).
   std::string StateJson() const;
@@ -107,7 +108,9 @@ class Viewer {
   //    "tagfocus":"..","tagignore":".."}      (absent keys unchanged)
   //   {"cmd":"invert","on":true}  {"cmd":"collapseRecursion","on":true}
   //   {"cmd":"colorBlind","on":true}          diff palette blue/orange
-  //   {"cmd":"sortTop","by":"self"|"total"|"name"}  {"cmd":"filterTop","text":".."}
+  //   {"cmd":"sortTop","by":"self"|"total"|"name"|"baseSelf"|"baseTotal"|"change",
+  //    "descending":true}  (a diff's table: base values, change of the total's share)
+  //   {"cmd":"filterTop","text":".."}
   //   {"cmd":"export","format":"pprof"|"folded"} -> export event (see below)
   //   {"cmd":"setLoading","message":"decoding","progress":0.4} / {"cmd":"setLoading"}
   //   {"cmd":"dismissErrors"}  {"cmd":"clear"}
