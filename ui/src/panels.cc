@@ -333,32 +333,45 @@ void Viewer_Impl::DrawTopTable(ImVec2 size) {
                                        {"Self %", kSelfShare, -1},
                                        {"Total", kTotal, kByTotal},
                                        {"Total %", kTotalShare, -1}};
+  static constexpr Column kSingleNarrow[] = {{"Self", kSelf, kBySelf}, {"Total", kTotal, kByTotal}};
   static constexpr Column kDiff[] = {{"Base self", kBaseSelf, kByBaseSelf},
                                      {"Self", kSelf, kBySelf},
                                      {"Base total", kBaseTotal, kByBaseTotal},
                                      {"Total", kTotal, kByTotal},
                                      {"Change", kChange, kByChange}};
+  static constexpr Column kDiffNarrow[] = {{"Base total", kBaseTotal, kByBaseTotal},
+                                           {"Total", kTotal, kByTotal},
+                                           {"Change", kChange, kByChange}};
+  struct Layout {
+    const char* id;  // each ImGui table keeps its own sort and widths
+    const Column* columns;
+    int size;
+  };
+  const bool diff_rows = !top.base_rows.empty();
+  const Layout full = diff_rows ? Layout{"##topdiff", kDiff, 5} : Layout{"##top", kSingle, 4};
+  const Layout narrow = diff_rows ? Layout{"##topdiffnarrow", kDiffNarrow, 3}
+                                  : Layout{"##topnarrow", kSingleNarrow, 2};
   // Columns wide enough for any value ("-1023 MiB", "-100.00%") and the title with its
-  // sort arrow, so that none is cut; the function names take the rest. A diff's table
-  // beside the flame graph keeps the totals and the change.
+  // sort arrow, so that none is cut; the function names take the rest, and when that is
+  // too little (beside the flame graph, in an embedding) the table keeps fewer columns.
   const float font = ImGui::GetFontSize();
   auto width = [&](const Column& c) {
     const char* widest = c.cell == kSelfShare || c.cell == kTotalShare ? "-100.00%" : "-1023 MiB";
     return std::max(ImGui::CalcTextSize(widest).x, ImGui::CalcTextSize(c.title).x + font);
   };
-  const bool diff_rows = !top.base_rows.empty();
-  float diff_width = 0;
-  for (const Column& c : kDiff) diff_width += width(c) + 2 * ImGui::GetStyle().CellPadding.x;
-  const bool narrow = diff_rows && size.x < diff_width + font * 16;
-  const Column* columns = !diff_rows ? kSingle : narrow ? kDiff + 2 : kDiff;
-  const int num_columns = !diff_rows ? 4 : narrow ? 3 : 5;
-  const char* table = !diff_rows ? "##top" : narrow ? "##topdiffnarrow" : "##topdiff";
-  if (table != top.drawn_table) top.sort_to_header = true;  // a new table's default sort
-  top.drawn_table = table;
+  float full_width = font * 12;
+  for (int c = 0; c < full.size; ++c) {
+    full_width += width(full.columns[c]) + 2 * ImGui::GetStyle().CellPadding.x;
+  }
+  const Layout& layout = size.x < full_width ? narrow : full;
+  const Column* columns = layout.columns;
+  const int num_columns = layout.size;
+  if (layout.id != top.drawn_table) top.sort_to_header = true;  // not the table's own sort
+  top.drawn_table = layout.id;
   const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg |
                                 ImGuiTableFlags_ScrollY | ImGuiTableFlags_Sortable |
                                 ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
-  if (top.names != nullptr && ImGui::BeginTable(table, num_columns + 1, flags)) {
+  if (top.names != nullptr && ImGui::BeginTable(layout.id, num_columns + 1, flags)) {
     ImGui::TableSetupScrollFreeze(0, 1);
     for (int c = 0; c < num_columns; ++c) {
       ImGuiTableColumnFlags f = columns[c].sort < 0 ? ImGuiTableColumnFlags_NoSort
