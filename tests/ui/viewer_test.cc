@@ -295,6 +295,84 @@ TEST_F(ViewerTest, ClickZoomsAndEscapeResets) {
   EXPECT_EQ(State()["zoom"]["id"].GetUint(), 0u);
 }
 
+// A right click opens a function's menu; its items run the commands they name.
+TEST_F(ViewerTest, RightClickMenuFocusesAndOpensSandwich) {
+  const std::string file = "parca/fib.pb.gz";
+  Profile p = Load(file);
+  OpenCorpus(file);
+  Frames();
+  rapidjson::Document s = State();
+  // A wide node below the root, and its function's cumulative value by core's top.
+  std::string function;
+  float cx = 0, cy = 0, best = 0;
+  for (const auto& n : s["nodes"].GetArray()) {
+    const float w = n["w"].GetFloat();
+    if (n["id"].GetUint() != 0 && w > best && n["total"].GetInt64() < s["rootTotal"].GetInt64()) {
+      best = w;
+      function = n["name"].GetString();
+      cx = n["x"].GetFloat() + w / 2;
+      cy = n["y"].GetFloat() + n["h"].GetFloat() / 2;
+    }
+  }
+  ASSERT_FALSE(function.empty());
+  TopOptions options;
+  options.node_fraction = 0;
+  Result<TopReport> top = BuildTop(p, options);
+  ASSERT_TRUE(top.ok());
+  int64_t cum = -1;
+  for (const TopRow& r : top->rows) {
+    if (r.name == function) cum = r.cum;
+  }
+  ASSERT_GT(cum, 0);
+  ASSERT_LT(cum, s["rootTotal"].GetInt64());
+  ImGuiIO& io = ImGui::GetIO();
+  auto click = [&](ImVec2 at, int button) {
+    io.MousePos = at;
+    Frames(1);
+    io.MouseDown[button] = true;
+    Frames(1);
+    io.MouseDown[button] = false;
+    Frames(2);  // the frame after the release shows what it did
+  };
+  // The centre of menu item k (of 5, the last items of the popup).
+  auto item = [&](int k) {
+    ImGuiContext& g = *ImGui::GetCurrentContext();
+    EXPECT_EQ(g.OpenPopupStack.Size, 1);
+    const ImGuiWindow* w = g.OpenPopupStack.back().Window;
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float line = ImGui::GetTextLineHeight(),
+                bottom = w->Pos.y + w->Size.y - style.WindowPadding.y;
+    return ImVec2(w->Pos.x + w->Size.x / 2,
+                  bottom - (4 - k) * (line + style.ItemSpacing.y) - line / 2);
+  };
+  click(ImVec2(cx, cy), 1);
+  s = State();
+  ASSERT_TRUE(s["menu"].IsString());
+  EXPECT_EQ(s["menu"].GetString(), function);
+  click(item(0), 0);  // focus on it
+  s = State();
+  EXPECT_TRUE(s["menu"].IsNull());
+  EXPECT_EQ(s["filters"]["focus"].GetString(), "^" + RE2::QuoteMeta(function) + "$");
+  EXPECT_EQ(s["rootTotal"].GetInt64(), cum);
+  // Its sandwich, from the table's row this time.
+  Cmd(R"({"cmd":"setFilter","focus":""})");
+  Cmd(R"({"cmd":"filterTop","text":")" + function + R"("})");
+  Frames();
+  const ImGuiWindow* table = nullptr;
+  for (ImGuiWindow* w : ImGui::GetCurrentContext()->Windows) {
+    if (std::string(w->Name).find("##top") != std::string::npos && w->ParentWindow) table = w;
+  }
+  ASSERT_NE(table, nullptr);
+  const float row_y = table->Pos.y + ImGui::GetFrameHeight() * 1.5f;  // below the header
+  click(ImVec2(table->Pos.x + 20, row_y), 1);
+  ASSERT_TRUE(State()["menu"].IsString());
+  click(item(4), 0);
+  s = State();
+  EXPECT_STREQ(s["view"].GetString(), "sandwich");
+  ASSERT_TRUE(s["sandwich"].IsObject());
+  EXPECT_EQ(s["sandwich"]["function"].GetString(), function);
+}
+
 TEST_F(ViewerTest, SearchShareMatchesProfile) {
   const std::string file = "parca/fib.pb.gz";
   Profile p = Load(file);

@@ -212,7 +212,9 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
     float pw = h == z || t.depth[h] < t.depth[z] ? width : static_cast<float>(T[h] * scale);
     dl->AddRect(ImVec2(px, y), ImVec2(std::min(px + pw, left + width), y + row_h - 1.f), sel_col);
     DrawTooltip(data, h, z);
-    if (ImGui::IsMouseDoubleClicked(0)) {
+    if (ImGui::IsMouseClicked(ImGuiMouseButton_Right)) {
+      OpenFunctionMenu(t.node_name(h));
+    } else if (ImGui::IsMouseDoubleClicked(0)) {
       panel->zoom = 0;
       if (is_main) ResetZoom();
     } else if (ImGui::IsMouseClicked(0)) {

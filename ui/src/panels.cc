@@ -1,5 +1,6 @@
 // The frame: toolbar, filters, breadcrumb, top table, sandwich, overlays and keys.
-#include <imgui_internal.h>  // TableSetColumnSortDirection
+#include <imgui_internal.h>  // TableSetColumnSortDirection, OpenPopupEx
+#include <re2/re2.h>
 
 #include <algorithm>
 #include <cmath>
@@ -30,6 +31,7 @@ struct Shortcut {
 const Shortcut kShortcuts[] = {
     {"click", "zoom into a node (and select its function)"},
     {"double-click, Esc", "reset zoom"},
+    {"right-click", "a function's menu: focus, ignore, hide, highlight, sandwich"},
     {"Backspace", "zoom out one level"},
     {"/", "search"},
     {"f / i", "flame graph (root at bottom) / icicle (root at top)"},
@@ -480,6 +482,7 @@ void Viewer_Impl::DrawTopTable(ImVec2 size) {
             Emit(e);
           }
           ImGui::PopID();
+          if (ImGui::IsItemClicked(ImGuiMouseButton_Right)) OpenFunctionMenu(name);
         }
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(name.c_str());
@@ -488,6 +491,52 @@ void Viewer_Impl::DrawTopTable(ImVec2 size) {
     ImGui::EndTable();
   }
   ImGui::EndChild();
+}
+
+namespace {
+// The context menu's popup: one for the whole viewer, opened from any window.
+ImGuiID FunctionMenuId() { return ImHashStr("pyrolens function menu"); }
+}  // namespace
+
+void Viewer_Impl::OpenFunctionMenu(const std::string& name) {
+  menu_function = name;
+  ImGui::OpenPopupEx(FunctionMenuId());
+}
+
+void Viewer_Impl::DrawFunctionMenu() {
+  if (!ImGui::BeginPopupEx(FunctionMenuId(), ImGuiWindowFlags_AlwaysAutoResize |
+                                                 ImGuiWindowFlags_NoTitleBar |
+                                                 ImGuiWindowFlags_NoSavedSettings)) {
+    menu_open = false;
+    return;
+  }
+  menu_open = true;
+  ImGui::TextDisabled("%s", menu_function.c_str());
+  ImGui::Separator();
+  // The filters are regexps matched anywhere: this one matches the whole name only.
+  std::string exact;
+  AppendJsonString(&exact, "^" + RE2::QuoteMeta(menu_function) + "$");
+  std::string function;
+  AppendJsonString(&function, menu_function);
+  std::vector<std::string> commands;
+  if (ImGui::MenuItem("Focus on it (only stacks through it)")) {
+    commands = {"{\"cmd\":\"setFilter\",\"focus\":" + exact + "}"};
+  }
+  if (ImGui::MenuItem("Ignore it (drop stacks through it)")) {
+    commands = {"{\"cmd\":\"setFilter\",\"ignore\":" + exact + "}"};
+  }
+  if (ImGui::MenuItem("Hide it (remove its frames)")) {
+    commands = {"{\"cmd\":\"setFilter\",\"hide\":" + exact + "}"};
+  }
+  if (ImGui::MenuItem("Highlight it (search)")) {
+    commands = {"{\"cmd\":\"setSearch\",\"regex\":true,\"query\":" + exact + "}"};
+  }
+  if (ImGui::MenuItem("Sandwich (its callers and callees)")) {
+    commands = {"{\"cmd\":\"select\",\"function\":" + function + "}",
+                "{\"cmd\":\"setView\",\"view\":\"sandwich\"}"};
+  }
+  ImGui::EndPopup();
+  for (const std::string& c : commands) (void)RunCommand(c);
 }
 
 void Viewer_Impl::DrawSandwich(ImVec2 size) {
@@ -605,6 +654,7 @@ void Viewer_Impl::Frame(float width, float height) {
     }
   }
   ImGui::End();
+  DrawFunctionMenu();
   DrawOverlays(width, height);
 }
 

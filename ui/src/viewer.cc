@@ -1033,6 +1033,12 @@ std::string Viewer_Impl::State() const {
     o += '}';
   }
   o += "],\"topRows\":" + std::to_string(top.order.size());
+  o += ",\"menu\":";
+  if (menu_open) {
+    AppendJsonString(&o, menu_function);
+  } else {
+    o += "null";
+  }
   o += ",\"sandwich\":";
   if (!sandwich_built_for.empty() && callers.valid() && callees.valid()) {
     o += "{\"function\":";

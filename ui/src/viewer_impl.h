@@ -168,6 +168,8 @@ struct Viewer_Impl {
 
   // selection: a function (by name) and the node clicked, in the main tree
   std::string selected_name;
+  std::string menu_function;  // the function the context menu is for
+  bool menu_open = false;     // in the last frame
   uint32_t selected_node = kNone;
   uint32_t selected_name_id = kNone;  // in main.shape->names
 
@@ -230,6 +232,10 @@ struct Viewer_Impl {
   void DrawFilters();
   void DrawBreadcrumb();
   void DrawTopTable(ImVec2 size);
+  // A function's context menu (right click on a node or a table row): focus on it, ignore
+  // it, hide it, highlight it, its sandwich, each through the command it stands for.
+  void OpenFunctionMenu(const std::string& name);
+  void DrawFunctionMenu();
   void DrawSandwich(ImVec2 size);
   void DrawOverlays(float width, float height);
   void DrawEmpty();

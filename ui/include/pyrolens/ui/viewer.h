@@ -85,7 +85,8 @@ class Viewer {
   //    "baseTotal","comparisonTotal"}, "nodes":[{"id","name","x","y","w","h","total",
   //    "self"}] (nodes drawn in the last frame, pixel rectangles; merged sub-pixel runs
   //    are not listed), "top":[{"name","self","total"}] (first 100 rows in the current
-  //    order; in a diff the comparison's, with "baseSelf" and "baseTotal"),
+  //    order; in a diff the comparison's, with "baseSelf" and "baseTotal"), "menu": the
+  //    function whose context menu is open, or null,
   //    "sandwich":{"function","callers","callees"}, "errors":[...],
   //    "loading":{"message","progress"}|null, "scale", "frames"}
   // Values are JSON numbers (exact below 2^53).
