@@ -364,6 +364,10 @@ TEST_F(ViewerTest, RightClickMenuFocusesAndOpensSandwich) {
   }
   ASSERT_NE(table, nullptr);
   const float row_y = table->Pos.y + ImGui::GetFrameHeight() * 1.5f;  // below the header
+  io.MousePos = ImVec2(table->Pos.x + 20, row_y);
+  Frames(2);
+  const ImGuiWindow* tooltip = ImGui::FindWindowByName("##Tooltip_00");
+  EXPECT_TRUE(tooltip != nullptr && tooltip->Active) << "a row's tooltip";
   click(ImVec2(table->Pos.x + 20, row_y), 1);
   ASSERT_TRUE(State()["menu"].IsString());
   click(item(4), 0);

@@ -375,10 +375,16 @@ void Viewer_Impl::DrawTopTable(ImVec2 size) {
                                 ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
   if (top.names != nullptr && ImGui::BeginTable(layout.id, num_columns + 1, flags)) {
     ImGui::TableSetupScrollFreeze(0, 1);
+    // A new table shows the viewer's sort (below); when that column is not here, self or
+    // else total.
+    int default_sort = kByTotal;
+    for (int c = 0; c < num_columns; ++c) {
+      if (columns[c].sort == kBySelf) default_sort = kBySelf;
+    }
     for (int c = 0; c < num_columns; ++c) {
       ImGuiTableColumnFlags f = columns[c].sort < 0 ? ImGuiTableColumnFlags_NoSort
                                                     : ImGuiTableColumnFlags_PreferSortDescending;
-      if (columns[c].sort == kBySelf) f |= ImGuiTableColumnFlags_DefaultSort;
+      if (columns[c].sort == default_sort) f |= ImGuiTableColumnFlags_DefaultSort;
       ImGui::TableSetupColumn(columns[c].title, f | ImGuiTableColumnFlags_WidthFixed,
                               width(columns[c]),
                               static_cast<ImGuiID>(std::max(0, columns[c].sort)));
@@ -483,6 +489,7 @@ void Viewer_Impl::DrawTopTable(ImVec2 size) {
           }
           ImGui::PopID();
           if (ImGui::IsItemClicked(ImGuiMouseButton_Right)) OpenFunctionMenu(name);
+          if (ImGui::IsItemHovered()) DrawRowTooltip(name, row, base_row, text);
         }
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(name.c_str());
@@ -491,6 +498,30 @@ void Viewer_Impl::DrawTopTable(ImVec2 size) {
     ImGui::EndTable();
   }
   ImGui::EndChild();
+}
+
+void Viewer_Impl::DrawRowTooltip(const std::string& name, const FunctionRow& row,
+                                 const FunctionRow& base_row, const std::string* text) {
+  auto share = [](int64_t v, int64_t of) { return of ? 100.0 * v / of : 0.0; };
+  ImGui::BeginTooltip();
+  ImGui::PushTextWrapPos(ImGui::GetFontSize() * 40);
+  ImGui::TextUnformatted(name.c_str());
+  ImGui::PopTextWrapPos();
+  ImGui::Separator();
+  if (top.base_rows.empty()) {
+    ImGui::Text("Self:  %s  %.2f%% of all", text[0].c_str(), share(row.self, top.root));
+    ImGui::Text("Total: %s  %.2f%% of all", text[1].c_str(), share(row.total, top.root));
+  } else {
+    ImGui::Text("Base:       self %s (%.2f%%), total %s (%.2f%%)", text[2].c_str(),
+                share(base_row.self, top.base_root), text[3].c_str(),
+                share(base_row.total, top.base_root));
+    ImGui::Text("Comparison: self %s (%.2f%%), total %s (%.2f%%)", text[0].c_str(),
+                share(row.self, top.root), text[1].c_str(), share(row.total, top.root));
+    ImGui::Text(
+        "Change:     %s of total share",
+        ChangeText(ShareChange(base_row.total, top.base_root, row.total, top.root)).c_str());
+  }
+  ImGui::EndTooltip();
 }
 
 namespace {

@@ -232,6 +232,10 @@ struct Viewer_Impl {
   void DrawFilters();
   void DrawBreadcrumb();
   void DrawTopTable(ImVec2 size);
+  // A table row's values and shares (text: the row's formatted self, total, base self,
+  // base total).
+  void DrawRowTooltip(const std::string& name, const FunctionRow& row, const FunctionRow& base_row,
+                      const std::string* text);
   // A function's context menu (right click on a node or a table row): focus on it, ignore
   // it, hide it, highlight it, its sandwich, each through the command it stands for.
   void OpenFunctionMenu(const std::string& name);
