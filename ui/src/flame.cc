@@ -49,7 +49,9 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
   ImFont* font = ImGui::GetFont();
   const float font_size = ImGui::GetFontSize();
   const float row_h = std::floor(font_size + 6.f);
-  const uint32_t levels = t.num_levels();
+  // Levels drawn: all, or all but the root's (the sandwich's halves start at the function).
+  const uint32_t first = panel->hide_root && t.num_levels() > 1 ? 1 : 0;
+  const uint32_t levels = t.num_levels() - first;
   const float content_h = levels * row_h;
   ImVec2 origin = ImGui::GetCursorScreenPos();
   const float width = std::max(1.f, ImGui::GetContentRegionAvail().x);
@@ -88,7 +90,7 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
   const ImU32 sel_col = dark ? IM_COL32(255, 255, 255, 255) : IM_COL32(0, 0, 0, 255);
 
   auto row_y = [&](uint32_t d) {
-    uint32_t row = panel->root_at_bottom ? levels - 1 - d : d;
+    uint32_t row = panel->root_at_bottom ? levels - 1 - (d - first) : d - first;
     return origin.y + row * row_h;
   };
   auto node_color = [&](uint32_t n) {
@@ -135,7 +137,7 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
   const int first_row = std::max(0, static_cast<int>(first_row_f));
   const int last_row = std::min(static_cast<int>(levels) - 1, static_cast<int>(last_row_f));
   for (int row = first_row; row <= last_row; ++row) {
-    const uint32_t d = panel->root_at_bottom ? levels - 1 - row : row;
+    const uint32_t d = (panel->root_at_bottom ? levels - 1 - row : row) + first;
     const float y = row_y(d);
     if (d < t.depth[z]) {
       // An ancestor of the zoomed node: drawn faded across the whole width.

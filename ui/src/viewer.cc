@@ -556,6 +556,7 @@ void Viewer_Impl::RebuildSandwich() {
   callees_panel = FlamePanel();
   callers_panel.root_at_bottom = true;
   callees_panel.root_at_bottom = false;
+  callers_panel.hide_root = callees_panel.hide_root = true;
   if (selected_name.empty() || view_source == nullptr) return;
   for (int side = 0; side < 2; ++side) {
     Profile p = *view_source;
@@ -571,9 +572,6 @@ void Viewer_Impl::RebuildSandwich() {
     Show(dst, &data);
     RebuildColors(&data);
   }
-  // Each half opens on the function itself (node 1), its synthetic root drawn faded.
-  if (callers.shape->size() > 1) callers_panel.zoom = 1;
-  if (callees.shape->size() > 1) callees_panel.zoom = 1;
   built_search.clear();  // mark the new trees' matches
   built_search_regex = !search_regex;
   RebuildSearch();

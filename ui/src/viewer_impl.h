@@ -51,6 +51,7 @@ struct TreeData {
 struct FlamePanel {
   uint32_t zoom = 0;
   bool root_at_bottom = true;
+  bool hide_root = false;  // draw from the root's children (the sandwich's halves)
   int scroll_to_root = 2;  // frames left to re-scroll so the root row is visible
   uint32_t hovered = kNone;
 };
