@@ -325,6 +325,7 @@ void Viewer_Impl::DrawTopTable(ImVec2 size) {
   }
   // The value columns; a diff's table has both sides' values and the change of the total's
   // share, as the flame graph colours it.
+  // The first four are also the indexes of the row's formatted values.
   enum Cell { kSelf, kTotal, kBaseSelf, kBaseTotal, kSelfShare, kTotalShare, kChange };
   struct Column {
     const char* title;
@@ -444,16 +445,10 @@ void Viewer_Impl::DrawTopTable(ImVec2 size) {
           ImVec4 colour = ImGui::GetStyleColorVec4(ImGuiCol_Text);
           switch (columns[c].cell) {
             case kSelf:
-              cell = text[0].c_str();
-              break;
             case kTotal:
-              cell = text[1].c_str();
-              break;
             case kBaseSelf:
-              cell = text[2].c_str();
-              break;
             case kBaseTotal:
-              cell = text[3].c_str();
+              cell = text[columns[c].cell].c_str();
               break;
             case kSelfShare:
             case kTotalShare: {
