@@ -282,6 +282,7 @@ void Viewer_Impl::DrawTooltip(const TreeData& data, uint32_t node, uint32_t zoom
   if (!tooltip_source.empty()) ImGui::TextDisabled("%s", tooltip_source.c_str());
   ImGui::Separator();
   ImGui::TextUnformatted(tooltip_values.c_str());
+  ImGui::TextDisabled("%s", kMenuHint);
   ImGui::EndTooltip();
 }
 

@@ -516,6 +516,7 @@ void Viewer_Impl::DrawRowTooltip(const std::string& name, const FunctionRow& row
         "Change:     %s of total share",
         ChangeText(ShareChange(base_row.total, top.base_root, row.total, top.root)).c_str());
   }
+  ImGui::TextDisabled("%s", kMenuHint);
   ImGui::EndTooltip();
 }
 
@@ -597,7 +598,7 @@ void Viewer_Impl::DrawOverlays(float width, float height) {
     ImGui::Begin("Keyboard shortcuts", &show_help,
                  ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings |
                      ImGuiWindowFlags_NoCollapse);
-    if (ImGui::BeginTable("##keys", 2)) {
+    if (ImGui::BeginTable("##keys", 2, ImGuiTableFlags_SizingFixedFit)) {
       for (const Shortcut& s : kShortcuts) {
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(s.keys);

@@ -62,6 +62,9 @@ struct DrawnNode {
   float x, y, w, h;
 };
 
+// The last line of node and row tooltips.
+inline constexpr char kMenuHint[] = "right-click: focus, ignore, hide, highlight, sandwich";
+
 // The top table's sort columns.
 enum TopColumn { kByName, kBySelf, kByTotal, kByBaseSelf, kByBaseTotal, kByChange };
 
