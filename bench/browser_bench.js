@@ -23,6 +23,7 @@ const SPEEDSCOPE_DIR = path.join(lib.REPO, 'tests/web/node_modules/speedscope/di
 const RUNS = Number(process.env.BENCH_RUNS || 2);
 const WITH_SPEEDSCOPE = process.env.SPEEDSCOPE !== '0';
 const SPEEDSCOPE_TIMEOUT_S = Number(process.env.SPEEDSCOPE_TIMEOUT_S || 900);
+const PAGE_QUERY = process.env.BENCH_PAGE_QUERY || '';
 const mib = (n) => (n / 1048576).toFixed(0);
 // Waits for p, but at most ms: a renderer that hangs (speedscope on a large profile) answers
 // neither CDP nor page.close().
@@ -104,7 +105,7 @@ const FRAME_GAPS = () => {
 
 async function pyrolensDrop(browser, origin, url) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(`${origin}/index.html`);
+  await page.goto(`${origin}/index.html${PAGE_QUERY}`);
   await page.evaluate(() => window.pyrolens.warmed);
   await page.evaluate(async (u) => { window.__blob = await (await fetch(u)).blob(); }, url);
   const heap = await heapSampler(page);
@@ -120,10 +121,16 @@ async function pyrolensDrop(browser, origin, url) {
   }, name);
   // The load's longest gap, measured from the drop; then the interaction's, on its own.
   const [longest, longestAt] = await page.evaluate(() => [window.__longest, window.__longestAt - window.__t0]);
+  const phases = await page.evaluate(() => {
+    const t = window.pyrolens.timings;
+    const loaded = window.pyrolens.events.filter((e) => e.event === 'loaded').pop();
+    return Object.assign({ start: t.decodeStart - window.__t0, worker: (t.inflateEnd || t.decodeStart) - t.decodeStart,
+      viewer: t.decodeEnd - t.decodeStart, firstFrame: t.firstDraw - t.decodeEnd }, loaded.ms);
+  });
   const frame = await interact(page);
   frame.longest = await page.evaluate(() => window.__longest);
   const out = await finish(page, heap);
-  return Object.assign(out, { ms, frame, longest, longestAt });
+  return Object.assign(out, { ms, frame, longest, longestAt, phases });
 }
 
 // Frame times while zooming into wide nodes, hovering across the graph, panning it with the
@@ -158,7 +165,7 @@ async function pyrolensUrl(browser, origin, url) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.addInitScript(FRAME_GAPS);
   const heap = await heapSampler(page);
-  await page.goto(`${origin}/index.html#profileURL=${encodeURIComponent(url)}`);
+  await page.goto(`${origin}/index.html${PAGE_QUERY}#profileURL=${encodeURIComponent(url)}`);
   await page.waitForFunction(() => window.pyrolens && window.pyrolens.timings.firstDraw,
     null, { timeout: 600000, polling: 20 });
   const ms = await page.evaluate(() => window.pyrolens.timings.firstDraw);
@@ -231,6 +238,12 @@ async function speedscope(browser, origin, url) {
         if (!byUrl || u.ms < byUrl.ms) byUrl = u;
       }
       row(size, 'pyrolens drop', drop, ` (root total ${drop.total}, ${drop.nodes} nodes)`);
+      const p = drop.phases, s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+      const pl = `${size.padEnd(5)} pyrolens drop phases: to the load ${s(p.start)}; from there the worker ` +
+        `(read, inflate) ended at ${s(p.worker)} and the viewer at ${s(p.viewer)} (its steps: read ${s(p.read)}, ` +
+        `tree ${s(p.tree)}, table ${s(p.table)}); then to the first frame ${s(p.firstFrame)}`;
+      rows.push(pl);
+      console.log(pl);
       const f = drop.frame;
       const fl = `${size.padEnd(5)} pyrolens frames while zooming/hovering: CPU ${f.avg.toFixed(1)} ms avg, ` +
         `${f.p95.toFixed(1)} ms p95, ${f.max.toFixed(1)} ms max over ${f.frames} frames; ` +

@@ -9,6 +9,7 @@
 #   SPEEDSCOPE=0            skip speedscope (on the 2m profile it had not finished after 17 min here)
 #   SPEEDSCOPE_TIMEOUT_S=900  how long speedscope may take; a failure prints the ratios it bounds
 #   BENCH_RUNS=2            runs per Pyrolens measurement (best kept); speedscope runs once
+#   BENCH_PAGE_QUERY='?stream=0'  the viewer page's query (its settings, e.g. for A/B runs)
 #   BENCH_BUILD=build/native  the native build with pyrolens-gen; BENCH_CACHE=build/bench-cache
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -57,6 +57,11 @@ EMSCRIPTEN_KEEPALIVE int pyro_inflate(const char* in, size_t size) {
 EMSCRIPTEN_KEEPALIVE size_t pyro_size_hint(const char* in, size_t size) {
   return pyrolens::DecompressedSizeHint(std::string_view(in, size));
 }
+// The plain size a gzip file of `size` bytes ending in ISIZE `isize` announces
+// (GzipSizeHint), for the worker, which inflates a large gzip file as it reads it.
+EMSCRIPTEN_KEEPALIVE size_t pyro_gzip_size_hint(size_t size, uint32_t isize) {
+  return pyrolens::GzipSizeHint(size, isize);
+}
 EMSCRIPTEN_KEEPALIVE const char* pyro_inflated_data() { return g_plain.data(); }
 EMSCRIPTEN_KEEPALIVE size_t pyro_inflated_size() { return g_plain.size(); }
 EMSCRIPTEN_KEEPALIVE const char* pyro_inflate_error() { return g_status.message().c_str(); }

@@ -195,14 +195,23 @@ EMSCRIPTEN_KEEPALIVE void pyro_free(char* data) { delete[] data; }
 // frame), and ends with a "loaded" or "error" event carrying the load id returned here
 // ({"ok":true,"load":id}). With `pprof_only`, bytes in another format end it with a
 // "convert" event instead (Viewer::StartOpen): the page has its worker convert them.
+// With `arriving`, the page fills the bytes as its worker inflates them: pyro_arrived.
 EMSCRIPTEN_KEEPALIVE const char* pyro_open(const char* name, char* data, size_t size,
-                                           int pprof_only) {
-  uint32_t id =
-      g_viewer->StartOpen(name, std::unique_ptr<char[]>(data), size, pprof_only != 0);
+                                           int pprof_only, int arriving) {
+  uint32_t id = g_viewer->StartOpen(name, std::unique_ptr<char[]>(data), size,
+                                    pprof_only != 0, arriving != 0);
   Wake();
   g_out = "{\"ok\":true,\"load\":" + std::to_string(id) + "}";
   return g_out.c_str();
 }
+
+// The first n bytes of an arriving load are there (`last`: all of them); Viewer::Arrived.
+EMSCRIPTEN_KEEPALIVE void pyro_arrived(uint32_t load, size_t n, int last) {
+  g_viewer->Arrived(load, n, last != 0);
+}
+// Ends a load unread with a "convert" event (Viewer::GiveBack): the page opens its bytes
+// otherwise.
+EMSCRIPTEN_KEEPALIVE void pyro_give_back(uint32_t load) { g_viewer->GiveBack(load); }
 
 // Runs one viewer command (see Viewer::Command); returns a status JSON string.
 EMSCRIPTEN_KEEPALIVE const char* pyro_command(const char* json) {
@@ -241,8 +250,9 @@ EMSCRIPTEN_KEEPALIVE void pyro_show_error(const char* message) {
 // Input on the page: the next frames are drawn (see FrameDue).
 EMSCRIPTEN_KEEPALIVE void pyro_wake() { Wake(); }
 
-// Works on loads for about `ms`; 1 while loads remain. The page calls it in tasks between
-// frames (frames themselves do only kFrameLoadMs of loading).
+// Works on loads for about `ms`; 1 while there is more to do now (0 also while a load waits
+// for its bytes: pyro_arrived brings more). The page calls it in tasks between frames
+// (frames themselves do only kFrameLoadMs of loading).
 EMSCRIPTEN_KEEPALIVE int pyro_work(double ms) {
   if (g_viewer->WorkOnLoads(ms)) return 1;
   Wake();  // the loads ended: a profile or an error to draw

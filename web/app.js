@@ -55,6 +55,9 @@
   // in one step: a 3 MB JFR file held the page for 328 ms) goes through the worker too;
   // below it, reading takes a few ms (?convertFrom= changes it, for tests).
   const CONVERT_FROM = Number(params.get('convertFrom') ?? 256 << 10);
+  // A dropped gzip file is inflated as it is read and the viewer reads it as it comes
+  // (?stream=0 inflates it whole first: for comparisons and tests of that way).
+  const STREAM = params.get('stream') !== '0';
 
   const msg = document.getElementById('msg');
   const fatalBox = document.getElementById('fatal');
@@ -146,7 +149,11 @@
   // copied as it comes. Resolves {ptr, size}, {error} when there is no room or the bytes are
   // refused (core's message; the viewer shows it), or null when the worker fails. Bytes the
   // page owns (`owned`) are moved to the worker, not copied; they are gone afterwards.
-  function throughWorker(name, src, size, owned) {
+  // A gzip file (a Blob, unless `whole`) the worker inflates as it reads it: the viewer's
+  // load starts at once, resolving {ended} (the load's end), and reads each chunk as it
+  // comes (pyro_arrived); anything unexpected gives the load back (a "convert"), for the
+  // page to open the file the whole-buffer way.
+  function throughWorker(name, src, size, owned, whole) {
     return new Promise((resolve) => {
       const worker = takeWorker();
       if (!worker) {
@@ -158,14 +165,20 @@
       let plain = -1;
       let off = 0;
       let ended = false;
+      let load = 0;  // the viewer's load of arriving bytes (ptr is its own then)
       const moved = owned && src instanceof Uint8Array;
       const end = (r) => {
         if (ended) return;
         ended = true;
         worker.terminate();
         startWorker();
-        if (ptr && !(r && r.ptr)) call('pyro_free', null, ['number'], [ptr]);
+        if (ptr && !load && !(r && r.ptr)) call('pyro_free', null, ['number'], [ptr]);
+        if (load && !(r && r.ended)) call('pyro_give_back', null, ['number'], [load]);
         resolve(r || !moved ? r : { error: `${name}: the loading worker failed` });
+      };
+      const arrived = (last) => {
+        call('pyro_arrived', null, ['number', 'number', 'number'], [load, off, last ? 1 : 0]);
+        work();
       };
       const alloc = (n) => {
         if (ptr) call('pyro_free', null, ['number'], [ptr]);
@@ -183,7 +196,17 @@
       worker.onmessage = (e) => {
         const m = e.data;
         if (ended || m.warm) return;
-        if (m.expect !== undefined) {
+        if (m.expect !== undefined && m.stream) {
+          alloc(m.expect);
+          if (!ptr) return end(noRoom(name, m.expect));
+          load = statusOf(call('pyro_open', 'number', ['string', 'number', 'number', 'number', 'number'],
+            [name, ptr, room, 1, 1])).load;
+          const loadEnd = loadEnded(load);
+          loadEnd.then(() => end(null));  // read before all came: refused, or not pprof
+          plain = room;
+          call('pyro_set_loading', null, ['string', 'number'], ['', 2]);
+          resolve({ ended: loadEnd });
+        } else if (m.expect !== undefined) {
           if (m.expect > 0) alloc(m.expect);
           touch(0);
         } else if (m.size !== undefined) {
@@ -194,6 +217,13 @@
           M.HEAPU8.set(new Uint8Array(m.chunk, 0, m.length), ptr + off);
           off += m.length;
           worker.postMessage({ recycle: m.chunk }, [m.chunk]);
+          if (load) arrived(false);
+        } else if (load && m.done && m.total === off && off === room) {
+          arrived(true);
+          timings.inflateEnd = performance.now();
+          ended = true;  // the worker is done; the load goes on
+          worker.terminate();
+          startWorker();
         } else if (m.corrupt && plain < 0) {
           const error = `${name}: ${m.corrupt}`;
           call('pyro_show_error', null, ['string'], [error]);
@@ -205,7 +235,8 @@
       worker.onerror = (e) => { e.preventDefault(); end(null); };
       call('pyro_set_loading', null, ['string', 'number'],
         [`Opening ${name} (${mib(size)})`, -1]);
-      worker.postMessage({ src, chunk: INFLATE_CHUNK }, moved ? [src.buffer] : []);
+      worker.postMessage({ src, chunk: INFLATE_CHUNK, stream: STREAM && !whole && src instanceof Blob },
+        moved ? [src.buffer] : []);
     });
   }
   // Copies src into the viewer's memory in slices, a task each: copying hundreds of MiB at
@@ -268,8 +299,10 @@
     }
     timings.decodeStart = performance.now();
     const viaWorker = size >= WORKER_FROM || convert;
-    let placed = viaWorker ? await throughWorker(name, src, size, owned) : null;
-    timings.inflateEnd = placed && !placed.error ? performance.now() : undefined;  // by the worker
+    let placed = viaWorker ? await throughWorker(name, src, size, owned, convert) : null;
+    // When the worker ended (a file inflated as it is read: when it all arrived).
+    timings.streamed = Boolean(placed && placed.ended);
+    if (!timings.streamed) timings.inflateEnd = placed && !placed.error ? performance.now() : undefined;
     // pprof_only when the worker could still convert the bytes.
     const pprofOnly = !viaWorker && size >= CONVERT_FROM;
     if (!placed) placed = await copyInto(name, src, size);
@@ -280,10 +313,13 @@
       say(placed.error);
       return { ok: false, error: placed.error };
     }
-    const started = statusOf(call('pyro_open', 'number', ['string', 'number', 'number', 'number'],
-      [name, placed.ptr, placed.size, pprofOnly ? 1 : 0]));
-    work();
-    const r = await loadEnded(started.load);
+    if (!placed.ended) {
+      const started = statusOf(call('pyro_open', 'number', ['string', 'number', 'number', 'number', 'number'],
+        [name, placed.ptr, placed.size, pprofOnly ? 1 : 0, 0]));
+      placed.ended = loadEnded(started.load);
+      work();
+    }
+    const r = await placed.ended;
     if (r.convert) return openNow(name, src, false, true);
     timings.decodeEnd = performance.now();
     call('pyro_set_loading', null, ['string', 'number'], ['', 2]);

@@ -3,12 +3,16 @@
 // wasm/inflate.cc), off the page's main thread, so that the viewer gets pprof, which it
 // reads in steps. One file per worker; the page terminates it afterwards, which gives its
 // memory back.
-//   page -> worker  {src: Blob|Uint8Array, chunk}  a File is read here, not by the page;
-//                                             chunk: bytes per chunk below
+//   page -> worker  {src: Blob|Uint8Array, chunk, stream}  a File is read here, not by the
+//                                             page; chunk: bytes per chunk below; stream: a
+//                                             gzip Blob may be inflated as it is read
 //                   {recycle: ArrayBuffer}    a chunk's buffer back, copied, for the next one
 //   worker -> page  {warm: true}              the warm-up ended (sent once, first)
 //                   {expect: n}               the plain size the file announces (gzip, zstd;
 //                                             0: none), before inflating: the page makes room
+//                   {expect: n, stream: true}  the file is inflated as it is read: chunks
+//                                             follow as they are inflated, then {done, total}
+//                                             (which the page checks against n)
 //                   {size: n}                 the plain size, before any chunk
 //                   {chunk: ArrayBuffer, length}  the plain (pprof) bytes in order, `length` of
 //                                             them a chunk (transferred), so that the page
@@ -33,6 +37,46 @@ const kBuffers = 4;
 const pool = [];
 let made = 0;
 let returned = null;  // resolves a wait for a buffer
+// A chunk buffer, once one is free (at most kBuffers are out).
+async function chunkBuffer(chunk) {
+  while (!pool.length && made >= kBuffers) await new Promise((r) => { returned = r; });
+  return pool.pop() || (++made, new ArrayBuffer(chunk));
+}
+// The plain size a gzip Blob announces, when the browser can inflate it as it is read (its
+// DecompressionStream; then neither the file nor its plain bytes are ever whole here, which
+// spares first touching hundreds of MB); 0 otherwise.
+async function streamable(M, src) {
+  if (!(src instanceof Blob) || typeof DecompressionStream !== 'function' || src.size < 18) return 0;
+  const head = new Uint8Array(await src.slice(0, 2).arrayBuffer());
+  if (head[0] !== 0x1f || head[1] !== 0x8b) return 0;
+  const isize = new DataView(await src.slice(src.size - 4).arrayBuffer()).getUint32(0, true);
+  return M._pyro_gzip_size_hint(src.size, isize);
+}
+// Posts the plain bytes of a gzip Blob in chunks as they are inflated, then their count.
+async function stream(src, chunk) {
+  const reader = src.stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  let buf = null, length = 0, total = 0;
+  const post = () => {
+    postMessage({ chunk: buf, length }, [buf]);
+    total += length;
+    buf = null;
+    length = 0;
+  };
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    for (let at = 0; at < value.length;) {
+      if (!buf) buf = await chunkBuffer(chunk);
+      const n = Math.min(value.length - at, chunk - length);
+      new Uint8Array(buf, length, n).set(value.subarray(at, at + n));
+      length += n;
+      at += n;
+      if (length === chunk) post();
+    }
+  }
+  if (buf) post();
+  postMessage({ done: true, total });
+}
 onmessage = async (e) => {
   if (e.data.recycle) {
     pool.push(e.data.recycle);
@@ -42,6 +86,12 @@ onmessage = async (e) => {
   try {
     const M = await inflater;
     const { src, chunk } = e.data;
+    const expect = e.data.stream ? await streamable(M, src) : 0;
+    if (expect > 0) {
+      postMessage({ expect, stream: true });
+      await stream(src, chunk);
+      return;
+    }
     const size = src instanceof Blob ? src.size : src.length;
     const ptr = M._malloc(size || 1);
     if (!ptr) throw new Error(`no memory for ${size} bytes`);
@@ -57,8 +107,7 @@ onmessage = async (e) => {
     const n = M._pyro_inflated_size();
     postMessage({ size: n });
     for (let off = 0; off < n; off += chunk) {
-      while (!pool.length && made >= kBuffers) await new Promise((r) => { returned = r; });
-      const buf = pool.pop() || (++made, new ArrayBuffer(chunk));
+      const buf = await chunkBuffer(chunk);
       const length = Math.min(chunk, n - off);
       new Uint8Array(buf, 0, length).set(M.HEAPU8.subarray(data + off, data + off + length));
       postMessage({ chunk: buf, length }, [buf]);

@@ -151,17 +151,22 @@ void ByteBuffer::Resize(size_t n) {
   size_ = n;
 }
 
+size_t GzipSizeHint(size_t size, uint32_t isize) {
+  // The trailer's ISIZE (size mod 2^32 of the last member) unless it is beyond deflate's
+  // 1032:1 ratio (a damaged or truncated trailer). Noise below that ratio is trusted only
+  // up to 64:1 (more than profiles reach), lest a truncated file cost a zeroed buffer of
+  // 1000 times its size.
+  if (size < 18) return 0;
+  return isize <= size * 1032 ? std::min<size_t>(isize, size * 64) : 0;
+}
+
 size_t DecompressedSizeHint(std::string_view in) {
   switch (DetectCompression(in)) {
     case Compression::kGzip: {
-      // The trailer's ISIZE (size mod 2^32 of the last member) unless it is beyond
-      // deflate's 1032:1 ratio (a damaged or truncated trailer). Noise below that ratio is
-      // trusted only up to 64:1 (more than profiles reach), lest a truncated file cost a
-      // zeroed buffer of 1000 times its size.
       if (in.size() < 18) return 0;
       uint32_t isize;
       memcpy(&isize, in.data() + in.size() - 4, 4);
-      return isize <= in.size() * 1032 ? std::min<size_t>(isize, in.size() * 64) : 0;
+      return GzipSizeHint(in.size(), isize);
     }
     case Compression::kZstd: {
       unsigned long long declared = ZSTD_getFrameContentSize(in.data(), in.size());

@@ -98,9 +98,17 @@ class PprofReader::Impl {
   explicit Impl(std::string_view data)
       : data_(reinterpret_cast<const uint8_t*>(data.data())), size_(data.size()) {}
 
+  void Arrived(size_t n, bool last) {
+    available_ = n;
+    waiting_ = false;
+    if (last) size_ = n;
+  }
+  bool waiting() const { return waiting_; }
+
   Result<bool> Step(size_t budget) {
     switch (phase_) {
       case kFields:
+        waiting_ = false;
         RETURN_IF_ERROR(ReadFields(budget));
         if (pos_ == size_) {
           RETURN_IF_ERROR(ResolveTables());
@@ -354,7 +362,8 @@ class PprofReader::Impl {
     const size_t stop = budget >= size_ - pos_ ? size_ : pos_ + budget;
     for (;;) {
       size_t here = static_cast<size_t>(in->CurrentPosition());
-      if (here >= stop && here < size_) {
+      if (here < size_ && (here >= stop || !FieldArrived(here))) {
+        waiting_ = here < stop;
         pos_ = here;
         return Status();
       }
@@ -427,6 +436,28 @@ class PprofReader::Impl {
     }
     pos_ = size_;
     return Status();
+  }
+
+  // Whether the top-level field at `at` has all arrived (a malformed one counts as
+  // arrived: reading it reports the error).
+  bool FieldArrived(size_t at) const {
+    if (available_ >= size_) return true;
+    const uint8_t* p = data_ + at;
+    const uint8_t* end = data_ + available_;
+    uint64_t tag, len = 0;
+    int r = ScanVarint(&p, end, &tag);
+    if (r <= 0) return r < 0;
+    switch (tag & 7) {
+      case kVarint: r = ScanVarint(&p, end, &len); return r != 0;
+      case kFixed64: len = 8; break;
+      case kFixed32: len = 4; break;
+      case kLengthDelimited:
+        r = ScanVarint(&p, end, &len);
+        if (r <= 0) return r < 0;
+        break;
+      default: return true;
+    }
+    return len <= static_cast<uint64_t>(end - p);
   }
 
   Status RepeatedStringIndex(CodedInputStream* in, int wt) {
@@ -822,6 +853,8 @@ class PprofReader::Impl {
 
   const uint8_t* data_;
   size_t size_;
+  size_t available_ = SIZE_MAX;  // bytes arrived so far (PprofReader::Arrived)
+  bool waiting_ = false;         // the last step stopped at a field yet to arrive
   Phase phase_ = kFields;
   size_t pos_ = 0;  // where reading fields resumes
   size_t i_ = 0;    // the next item of the later phases
@@ -882,6 +915,13 @@ Result<bool> PprofReader::Step(size_t budget) {
   if (!impl_) return TooLarge(size_);
   return impl_->Step(budget);
 }
+
+void PprofReader::Arrived(size_t n, bool last) {
+  if (last) size_ = n;
+  if (impl_) impl_->Arrived(n, last);
+}
+
+bool PprofReader::waiting() const { return impl_ && impl_->waiting(); }
 
 double PprofReader::progress() const { return impl_ ? impl_->progress() : 0.0; }
 

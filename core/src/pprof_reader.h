@@ -23,6 +23,12 @@ class PprofReader {
   // True when the whole message is read, false when more steps are needed; an error
   // status on bad input (then the reader must not be stepped again).
   Result<bool> Step(size_t budget);
+  // For a message that arrives while it is read: `data` is room for all of it, of which
+  // only the first n bytes have arrived (the last time: the message is n bytes). Steps
+  // read only the fields that have arrived, and wait (waiting()) for the next one.
+  void Arrived(size_t n, bool last);
+  // True when the last Step stopped because the next field has not all arrived.
+  bool waiting() const;
   // The share of the work done, 0 to 1.
   double progress() const;
   // REQUIRES: Step returned true. Moves the profile out.

@@ -1,5 +1,6 @@
 #include "pyrolens/reader.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "pprof_reader.h"
@@ -139,13 +140,41 @@ ProfileReader::ProfileReader(std::string_view data, const ReadOptions& options)
     : data_(data), options_(options) {}
 ProfileReader::~ProfileReader() = default;
 
+void ProfileReader::Arrived(size_t n, bool last) {
+  arrived_ = n;
+  last_ = last;
+  waiting_ = false;
+  if (last) data_ = data_.substr(0, n);
+  if (pprof_) pprof_->Arrived(n, last);
+}
+
 Result<bool> ProfileReader::Step(size_t budget) {
+  // Enough of the input to tell its compression and format by; only plain pprof is read
+  // before it all arrived.
+  constexpr size_t kDetectBytes = 64 << 10;
+  waiting_ = false;
   if (!started_) {
+    std::string_view head = data_.substr(0, std::min(arrived_, data_.size()));
+    const char* unsupported;
+    if (!last_ && (head.size() < kDetectBytes || DetectCompression(head) != Compression::kNone ||
+                   DetectFormat(head, &unsupported) != InputFormat::kPprof)) {
+      waiting_ = true;
+      return false;
+    }
     started_ = true;
     RETURN_IF_ERROR(Start());
+    if (pprof_ && !last_) pprof_->Arrived(arrived_, false);
     return false;
   }
-  if (pprof_) return pprof_->Step(budget);
+  if (pprof_) {
+    Result<bool> done = pprof_->Step(budget);
+    waiting_ = pprof_->waiting();
+    return done;
+  }
+  if (!last_) {
+    waiting_ = true;
+    return false;
+  }
   ASSIGN_OR_RETURN(profile_, ReadWhole(format_, plain_, unsupported_));
   read_whole_ = true;
   return true;

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include "pyrolens/pprof.h"
 #include "testing/corpus.h"
 
@@ -147,6 +150,81 @@ TEST(ReaderTest, StepsFailAsOneCallFails) {
     ++failures;
   }
   EXPECT_GT(failures, 50u);
+}
+
+// Reads `plain` as a host inflating elsewhere hands it over: into room of 0xff bytes (which
+// read as malformed fields), `piece` bytes arriving at a time, a step of `budget` after
+// each; then the last bytes, where it is cut at `size`. Counts the steps that waited and
+// notes the reader's progress when the last bytes came.
+Result<Profile> ReadAsItArrives(std::string_view plain, size_t size, size_t piece,
+                                size_t budget, size_t* waits, double* progress_at_last) {
+  std::string room(plain.size() + 1000, '\xff');
+  ProfileReader reader(room);
+  reader.Arrived(0, false);
+  *waits = 0;
+  for (size_t n = 0;;) {
+    Result<bool> done = reader.Step(budget);
+    if (!done.ok()) return done.status();
+    if (*done) return reader.Take();
+    if (!reader.waiting()) continue;
+    ++*waits;
+    if (n == size) return Status::InvalidArgument("the reader waits for bytes after the last");
+    size_t more = std::min(piece, size - n);
+    memcpy(room.data() + n, plain.data() + n, more);
+    n += more;
+    if (n == size) *progress_at_last = reader.progress();
+    reader.Arrived(n, n == size);
+  }
+}
+
+TEST(ReaderTest, ReadsInputAsItArrives) {
+  size_t pprof_files = 0;
+  for (const CorpusEntry& e : Corpus()) {
+    if (!testing::IsReadableFormat(e.format)) continue;
+    SCOPED_TRACE(e.path);
+    std::string bytes = testing::ReadCorpusFile(e.path);
+    ByteBuffer storage;
+    Result<std::string_view> plain = Decompress(bytes, &storage);
+    ASSERT_TRUE(plain.ok());
+    Result<Profile> whole = ReadProfile(*plain);
+    ASSERT_TRUE(whole.ok()) << whole.status().message();
+    size_t waits = 0;
+    double progress_at_last = 0;
+    Result<Profile> arrived =
+        ReadAsItArrives(*plain, plain->size(), 70001, 1 << 16, &waits, &progress_at_last);
+    ASSERT_TRUE(arrived.ok()) << arrived.status().message();
+    EXPECT_EQ(WritePprof(*arrived, false), WritePprof(*whole, false));
+    EXPECT_GE(waits, plain->size() / 70001);  // at least one for each piece
+    if (e.format.rfind("pprof", 0) != 0) {
+      EXPECT_EQ(progress_at_last, 0.0);  // other formats are read once all arrived
+    } else if (plain->size() > 4 * 70001) {
+      // Read as it arrived: all but the last piece and a field before it.
+      EXPECT_GT(progress_at_last, 0.9 * 0.7);
+      ++pprof_files;
+    }
+  }
+  EXPECT_GT(pprof_files, 3u);
+}
+
+TEST(ReaderTest, InputCutShortFailsAsOneCallFails) {
+  std::string bytes = testing::ReadCorpusFile("dd-trace-go/big-heap.pprof");
+  ByteBuffer storage;
+  Result<std::string_view> plain = Decompress(bytes, &storage);
+  ASSERT_TRUE(plain.ok());
+  ASSERT_GT(plain->size(), 64u << 10);
+  size_t failures = 0;
+  for (size_t cut = (64 << 10) + 1; cut < plain->size(); cut += plain->size() / 31 + 1) {
+    Result<Profile> whole = ReadProfile(plain->substr(0, cut));
+    size_t waits = 0;
+    double progress_at_last = 0;
+    Result<Profile> arrived =
+        ReadAsItArrives(*plain, cut, 4093, 1 << 20, &waits, &progress_at_last);
+    ASSERT_EQ(whole.ok(), arrived.ok()) << "cut at " << cut;
+    if (whole.ok()) continue;
+    EXPECT_EQ(arrived.status().message(), whole.status().message()) << "cut at " << cut;
+    ++failures;
+  }
+  EXPECT_GT(failures, 5u);
 }
 
 }  // namespace

@@ -694,6 +694,48 @@ TEST_F(ViewerTest, PprofOnlyLoadLeavesOtherFormatsToTheHost) {
   EXPECT_EQ(State()["profiles"].Size(), 2u);
 }
 
+TEST_F(ViewerTest, BytesAreReadAsTheyArrive) {
+  // The page's worker inflates a file while the viewer reads what has arrived.
+  viewer_.SetFrameLoadBudget(0);
+  const std::string path = "dd-trace-go/big-heap.pprof";
+  const std::string b = testing::ReadCorpusFile(path);
+  ASSERT_GT(b.size(), 200000u);
+  auto owned = std::make_unique<char[]>(b.size() + 4096);  // room for more than comes
+  char* room = owned.get();
+  uint32_t id = viewer_.StartOpen(path, std::move(owned), b.size() + 4096, true, true);
+  EXPECT_FALSE(viewer_.WorkOnLoads(1e9));  // nothing to read yet
+  EXPECT_TRUE(viewer_.opening());
+  size_t n = 0;
+  int tasks = 0;
+  while (n < b.size()) {
+    size_t more = std::min<size_t>(50000, b.size() - n);
+    memcpy(room + n, b.data() + n, more);
+    n += more;
+    viewer_.Arrived(id, n, n == b.size());
+    while (viewer_.WorkOnLoads(1e9)) ++tasks;
+    if (n < b.size()) {
+      EXPECT_TRUE(events_.empty()) << events_[0];
+    }
+  }
+  EXPECT_EQ(tasks, 0);  // each arrival is read in one task
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_NE(events_[0].find("\"loaded\""), std::string::npos) << events_[0];
+  Frames();
+  Profile p = Load(path);
+  EXPECT_EQ(State()["rootTotal"].GetInt64(), p.Total(DefaultType(p)));
+
+  // A load given back ends unread, for the host to open otherwise.
+  auto again = std::make_unique<char[]>(b.size());
+  uint32_t back = viewer_.StartOpen(path, std::move(again), b.size(), true, true);
+  viewer_.Arrived(back, 100000, false);
+  viewer_.WorkOnLoads(1e9);
+  viewer_.GiveBack(back);
+  EXPECT_FALSE(viewer_.opening());
+  ASSERT_EQ(events_.size(), 2u);
+  EXPECT_EQ(events_[1], "{\"event\":\"convert\",\"load\":" + std::to_string(back) + "}");
+  EXPECT_EQ(State()["profiles"].Size(), 1u);
+}
+
 TEST_F(ViewerTest, FiltersInvertCollapse) {
   const std::string file = "parca/fib.pb.gz";
   Profile p = Load(file);

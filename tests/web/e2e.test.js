@@ -254,6 +254,54 @@ test('a gzip file reads as its plain bytes do; a truncated one gets the gzip err
   await small.close();
 });
 
+test('a gzip file is read as the worker inflates it; one it cannot stream reads the whole-buffer way', async () => {
+  // The worker inflates a dropped gzip file as it reads it (in 1000-byte chunks here) and
+  // the viewer reads each chunk as it comes; ?stream=0 inflates it whole first.
+  const streaming = await openPage('?workerFrom=0&inflateChunk=1000');
+  const whole = await openPage('?workerFrom=0&stream=0');
+  const streamed = (page) => page.evaluate(() => window.pyrolens.timings.streamed);
+  const rel = 'parca/alloc_objects.pb.gz';
+  const a = await drop(streaming, [rel]);
+  assert.equal(await streamed(streaming), true);
+  const b = await drop(whole, [rel]);
+  assert.equal(await streamed(whole), false);
+  assert.deepEqual(a.profiles[0].sampleTypes, b.profiles[0].sampleTypes);
+  assert.equal(a.rootTotal, b.rootTotal);
+  assert.ok(a.top.length > 10);
+  assert.deepEqual(a.top, b.top);
+  // Two gzip members (the trailer announces the second's size only), folded stacks (the
+  // viewer has the page convert them) and a cut file: each is given back and read the
+  // whole-buffer way, as without streaming.
+  const zlib = require('zlib');
+  const plain = zlib.gunzipSync(fs.readFileSync(path.join(lib.CORPUS, rel)));
+  const half = plain.length >> 1;
+  const files = {
+    'members.pb.gz': Buffer.concat([zlib.gzipSync(plain.subarray(0, half)), zlib.gzipSync(plain.subarray(half))]),
+    'stacks.folded.gz': zlib.gzipSync(fs.readFileSync(path.join(lib.CORPUS, 'async-profiler/sample1.collapsed'))),
+    'cut.pb.gz': fs.readFileSync(path.join(lib.CORPUS, rel)).subarray(0, 60000),
+  };
+  for (const [name, bytes] of Object.entries(files)) {
+    const open = (page) => page.evaluate(async ([name, b64]) => {
+      await window.pyrolens.command({ cmd: 'clear' });
+      const r = await window.pyrolens.open(name, new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))]));
+      return [r, window.pyrolens.state()];
+    }, [name, bytes.toString('base64')]);
+    const [r1, s1] = await open(streaming);
+    assert.equal(await streamed(streaming), false, name);
+    const [r2, s2] = await open(whole);
+    assert.deepEqual(r1, r2, name);
+    assert.equal(s1.rootTotal, s2.rootTotal, name);
+    assert.deepEqual(s1.top, s2.top, name);
+    assert.deepEqual(s1.errors, s2.errors, name);
+  }
+  assert.equal((await state(streaming)).errors.length, 1);
+  assert.match((await state(streaming)).errors[0], /^cut\.pb\.gz: gzip: member at offset 0 is corrupt or truncated/);
+  for (const page of [streaming, whole]) {
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  }
+});
+
 test('other formats through the worker read as in the viewer; so do their errors', async () => {
   // ?workerFrom=0: every file goes through the worker, which turns other formats into
   // pprof. ?convertFrom=0: the viewer finds that a small file is not pprof and the page

@@ -145,14 +145,29 @@ Status Viewer_Impl::Open(std::string name, std::string_view bytes) {
 }
 
 uint32_t Viewer_Impl::StartOpen(std::string name, std::unique_ptr<char[]> bytes, size_t size,
-                               bool pprof_only) {
+                                bool pprof_only, bool arriving) {
   Load& l = loads.emplace_back();
   l.pprof_only = pprof_only;
+  if (arriving) {
+    l.arrived = 0;
+    l.last = false;
+  }
   l.id = next_load_id++;
   l.name = std::move(name);
   l.bytes = std::string_view(bytes.get(), size);
   l.owned = std::move(bytes);
   return l.id;
+}
+
+Viewer_Impl::Load* Viewer_Impl::FindLoad(uint32_t id) {
+  for (Load& l : loads) {
+    if (l.id == id) return &l;
+  }
+  return nullptr;
+}
+
+bool Viewer_Impl::waiting() const {
+  return !loads.empty() && loads.front().reader && loads.front().reader->waiting();
 }
 
 void Viewer_Impl::StepLoads(double budget_ms) {
@@ -162,10 +177,14 @@ void Viewer_Impl::StepLoads(double budget_ms) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
         .count();
   };
-  while (!loads.empty() && elapsed_ms() < budget_ms) {
+  while (!loads.empty() && !waiting() && elapsed_ms() < budget_ms) {
     Load& l = loads.front();
     Status error;
-    if (StepLoad(&l, &error)) {
+    const double before = elapsed_ms();
+    const int phase = l.table ? 2 : l.profile ? 1 : 0;
+    const bool done = StepLoad(&l, &error);
+    l.ms[phase] += elapsed_ms() - before;
+    if (done) {
       Load done = std::move(l);
       loads.pop_front();
       (void)FinishLoad(&done, error);
@@ -184,7 +203,10 @@ void Viewer_Impl::StepLoads(double budget_ms) {
 
 bool Viewer_Impl::StepLoad(Load* l, Status* error) {
   if (!l->profile) {
-    if (!l->reader) l->reader = std::make_unique<ProfileReader>(l->bytes);
+    if (!l->reader) {
+      l->reader = std::make_unique<ProfileReader>(l->bytes);
+      if (!l->last) l->reader->Arrived(l->arrived, false);
+    }
     Result<bool> done = l->reader->Step(1 << 18);
     if (!done.ok()) {
       *error = done.status();
@@ -252,7 +274,9 @@ Status Viewer_Impl::FinishLoad(Load* l, Status error) {
   std::string e = "{\"event\":\"loaded\",\"name\":";
   AppendJsonString(&e, profiles.back().name);
   e += ",\"index\":" + std::to_string(profiles.size() - 1);
-  e += ",\"load\":" + std::to_string(l->id) + '}';
+  e += ",\"load\":" + std::to_string(l->id);
+  e += Format(",\"ms\":{\"read\":%.1f,\"tree\":%.1f,\"table\":%.1f}}", l->ms[0], l->ms[1],
+              l->ms[2]);
   Emit(e);
   EnsureDerived();
   return Status();
@@ -1096,15 +1120,35 @@ Status Viewer::Open(std::string name, std::string_view bytes) {
 }
 
 uint32_t Viewer::StartOpen(std::string name, std::unique_ptr<char[]> bytes, size_t size,
-                           bool pprof_only) {
-  return impl_->StartOpen(std::move(name), std::move(bytes), size, pprof_only);
+                           bool pprof_only, bool arriving) {
+  return impl_->StartOpen(std::move(name), std::move(bytes), size, pprof_only, arriving);
+}
+
+void Viewer::Arrived(uint32_t load, size_t n, bool last) {
+  Viewer_Impl::Load* l = impl_->FindLoad(load);
+  if (l == nullptr || l->last) return;
+  l->arrived = std::min(n, l->bytes.size());
+  l->last = last;
+  if (last) l->bytes = l->bytes.substr(0, l->arrived);
+  if (l->reader) l->reader->Arrived(l->arrived, last);
+}
+
+void Viewer::GiveBack(uint32_t load) {
+  auto it = std::find_if(impl_->loads.begin(), impl_->loads.end(),
+                         [&](const Viewer_Impl::Load& l) { return l.id == load; });
+  if (it == impl_->loads.end()) return;
+  Viewer_Impl::Load given = std::move(*it);
+  impl_->loads.erase(it);
+  given.convert = true;
+  (void)impl_->FinishLoad(&given, Status());
+  impl_->loading = !impl_->loads.empty();
 }
 
 bool Viewer::opening() const { return !impl_->loads.empty(); }
 
 bool Viewer::WorkOnLoads(double budget_ms) {
   impl_->StepLoads(budget_ms);
-  return opening();
+  return opening() && !impl_->waiting();
 }
 
 void Viewer::SetFrameLoadBudget(double ms) { impl_->frame_load_ms = ms; }

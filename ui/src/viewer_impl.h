@@ -6,6 +6,7 @@
 
 #include <imgui.h>
 
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -127,7 +128,10 @@ struct Viewer_Impl {
     std::unique_ptr<FunctionTableBuilder> table;
     size_t type = 0;
     bool pprof_only = false;  // StartOpen's
-    bool convert = false;     // not pprof, and pprof_only: left to the host
+    size_t arrived = SIZE_MAX;  // bytes there so far (Viewer::Arrived)
+    bool last = true;           // all of them are there
+    bool convert = false;     // not pprof, and pprof_only (or given back): left to the host
+    double ms[3] = {};        // time in steps reading, building the tree, counting the table
   };
   std::deque<Load> loads;
   uint32_t next_load_id = 1;
@@ -202,7 +206,9 @@ struct Viewer_Impl {
   // viewer.cc
   Status Open(std::string name, std::string_view bytes);
   uint32_t StartOpen(std::string name, std::unique_ptr<char[]> bytes, size_t size,
-                     bool pprof_only);
+                     bool pprof_only, bool arriving);
+  Load* FindLoad(uint32_t id);
+  bool waiting() const;  // the first load waits for its bytes
   // Works on the queued loads for about `budget_ms`, finishing those that end.
   void StepLoads(double budget_ms);
   // One unit of `l`'s work; true when it has ended (then *error says how).

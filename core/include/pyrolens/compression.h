@@ -7,6 +7,7 @@
 #define PYROLENS_CORE_INCLUDE_PYROLENS_COMPRESSION_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -56,6 +57,10 @@ Result<std::string_view> Decompress(std::string_view in, ByteBuffer* storage,
 // when it is not compressed; 0 when it announces none. Decompress sizes its first
 // buffer with it; a host may prepare room while decompression runs elsewhere.
 size_t DecompressedSizeHint(std::string_view in);
+
+// The plain size a gzip input of `size` bytes whose trailer's ISIZE is `isize` announces,
+// as DecompressedSizeHint reads it, for a host that has only the trailer at hand.
+size_t GzipSizeHint(size_t size, uint32_t isize);
 
 // gzip-compresses `in` (one member). Never fails.
 std::string GzipCompress(std::string_view in, int level = 6);

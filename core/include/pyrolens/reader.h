@@ -3,6 +3,7 @@
 #ifndef PYROLENS_CORE_INCLUDE_PYROLENS_READER_H_
 #define PYROLENS_CORE_INCLUDE_PYROLENS_READER_H_
 
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -54,6 +55,13 @@ class ProfileReader {
   // True when done, false when more steps are needed; an error status on bad input
   // (then the reader must not be stepped again).
   Result<bool> Step(size_t budget);
+  // For input that arrives while it is read (inflated elsewhere): `data` is room for all
+  // of it, of which only the first n bytes have arrived (the last time: the input is n
+  // bytes). Plain pprof is read as it arrives, a field at a time; anything else once it
+  // has all arrived. Steps that cannot go on before more arrives do nothing: waiting().
+  void Arrived(size_t n, bool last);
+  // True when the last Step could not go on before more input arrives.
+  bool waiting() const { return waiting_; }
   // The share of the work done, 0 to 1.
   double progress() const;
   // The input's format once the first Step returned false (kUnknown before).
@@ -71,6 +79,8 @@ class ProfileReader {
   const char* unsupported_ = nullptr;
   std::unique_ptr<PprofReader> pprof_;
   Profile profile_;  // a whole-read format's result
+  size_t arrived_ = SIZE_MAX;
+  bool last_ = true, waiting_ = false;
   bool started_ = false, read_whole_ = false;
 };
 

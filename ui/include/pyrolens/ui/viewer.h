@@ -52,12 +52,21 @@ class Viewer {
   // are not read; the load ends with {"event":"convert","load":id} instead, for a host
   // that can turn them into pprof elsewhere (the page's worker) and open that.
   uint32_t StartOpen(std::string name, std::unique_ptr<char[]> bytes, size_t size,
-                     bool pprof_only = false);
+                     bool pprof_only = false, bool arriving = false);
+  // For a host that fills the StartOpen bytes while they are read (the page, as its worker
+  // inflates): after StartOpen(..., arriving = true) none of them has arrived; Arrived says
+  // that the first n have (the last time: the profile is n bytes, n <= size). Plain pprof
+  // is read as it arrives, anything else once it has all arrived.
+  void Arrived(uint32_t load, size_t n, bool last);
+  // Ends a StartOpen load unread, with {"event":"convert","load":id}: its host opens the
+  // bytes otherwise (the page, when its worker could not inflate them as they arrived).
+  void GiveBack(uint32_t load);
   // True while StartOpen loads are queued.
   bool opening() const;
   // Works on StartOpen loads for about `budget_ms` outside Frame(), for hosts with time
   // between frames (the browser page calls it in tasks of its own, so that input and
-  // drawing come between them). Returns opening().
+  // drawing come between them). Returns whether there is more to do now: opening(), unless
+  // the first load waits for its bytes to arrive.
   bool WorkOnLoads(double budget_ms);
   // How long each Frame() works on loads: 80 ms unless a host that calls WorkOnLoads
   // lowers it.
@@ -120,7 +129,9 @@ class Viewer {
   Status Command(std::string_view json);
 
   // Receives JSON events: {"event":"select","id","name","self","total"},
-  // {"event":"zoom",...}, {"event":"error","message"}, {"event":"loaded","name","index","load"},
+  // {"event":"zoom",...}, {"event":"error","message"},
+  // {"event":"loaded","name","index","load","ms":{"read","tree","table"}} (ms: the time a
+  // StartOpen load's steps spent reading, building the first tree, counting its table),
   // {"event":"export","format","name","size"} (the bytes go to the export callback),
   // {"event":"exportPng"} (the host reads back its framebuffer).
   void SetEventCallback(std::function<void(const std::string& json)> callback);
