@@ -149,7 +149,7 @@
   // copied as it comes. Resolves {ptr, size}, {error} when there is no room or the bytes are
   // refused (core's message; the viewer shows it), or null when the worker fails. Bytes the
   // page owns (`owned`) are moved to the worker, not copied; they are gone afterwards.
-  // A gzip file (a Blob, unless `whole`) the worker inflates as it reads it: the viewer's
+  // A gzip file (unless `whole`) the worker inflates as it reads it: the viewer's
   // load starts at once, resolving {ended} (the load's end), and reads each chunk as it
   // comes (pyro_arrived); anything unexpected gives the load back (a "convert"), for the
   // page to open the file the whole-buffer way.
@@ -166,7 +166,10 @@
       let off = 0;
       let ended = false;
       let load = 0;  // the viewer's load of arriving bytes (ptr is its own then)
-      const moved = owned && src instanceof Uint8Array;
+      // Bytes that may stream are copied to the worker, not moved: the page keeps them, to
+      // read them the whole-buffer way should streaming fail.
+      const stream = STREAM && !whole && (src instanceof Blob || (src[0] === 0x1f && src[1] === 0x8b));
+      const moved = owned && src instanceof Uint8Array && !stream;
       const end = (r) => {
         if (ended) return;
         ended = true;
@@ -217,10 +220,10 @@
           M.HEAPU8.set(new Uint8Array(m.chunk, 0, m.length), ptr + off);
           off += m.length;
           worker.postMessage({ recycle: m.chunk }, [m.chunk]);
+          if (load && off === room) timings.inflateEnd = performance.now();  // all arrived
           if (load) arrived(false);
         } else if (load && m.done && m.total === off && off === room) {
           arrived(true);
-          timings.inflateEnd = performance.now();
           ended = true;  // the worker is done; the load goes on
           worker.terminate();
           startWorker();
@@ -235,8 +238,7 @@
       worker.onerror = (e) => { e.preventDefault(); end(null); };
       call('pyro_set_loading', null, ['string', 'number'],
         [`Opening ${name} (${mib(size)})`, -1]);
-      worker.postMessage({ src, chunk: INFLATE_CHUNK, stream: STREAM && !whole && src instanceof Blob },
-        moved ? [src.buffer] : []);
+      worker.postMessage({ src, chunk: INFLATE_CHUNK, stream }, moved ? [src.buffer] : []);
     });
   }
   // Copies src into the viewer's memory in slices, a task each: copying hundreds of MiB at

@@ -5,7 +5,7 @@
 // memory back.
 //   page -> worker  {src: Blob|Uint8Array, chunk, stream}  a File is read here, not by the
 //                                             page; chunk: bytes per chunk below; stream: a
-//                                             gzip Blob may be inflated as it is read
+//                                             gzip file may be inflated as it is read
 //                   {recycle: ArrayBuffer}    a chunk's buffer back, copied, for the next one
 //   worker -> page  {warm: true}              the warm-up ended (sent once, first)
 //                   {expect: n}               the plain size the file announces (gzip, zstd;
@@ -42,19 +42,36 @@ async function chunkBuffer(chunk) {
   while (!pool.length && made >= kBuffers) await new Promise((r) => { returned = r; });
   return pool.pop() || (++made, new ArrayBuffer(chunk));
 }
-// The plain size a gzip Blob announces, when the browser can inflate it as it is read (its
-// DecompressionStream; then neither the file nor its plain bytes are ever whole here, which
-// spares first touching hundreds of MB); 0 otherwise.
-async function streamable(M, src) {
-  if (!(src instanceof Blob) || typeof DecompressionStream !== 'function' || src.size < 18) return 0;
-  const head = new Uint8Array(await src.slice(0, 2).arrayBuffer());
-  if (head[0] !== 0x1f || head[1] !== 0x8b) return 0;
-  const isize = new DataView(await src.slice(src.size - 4).arrayBuffer()).getUint32(0, true);
-  return M._pyro_gzip_size_hint(src.size, isize);
+// Bytes [a, b) of a Blob or Uint8Array.
+async function bytesOf(src, a, b) {
+  return src instanceof Blob ? new Uint8Array(await src.slice(a, b).arrayBuffer()) : src.subarray(a, b);
 }
-// Posts the plain bytes of a gzip Blob in chunks as they are inflated, then their count.
+// The plain size a gzip file announces, when the browser can inflate it as it is read (its
+// DecompressionStream; then its plain bytes are never whole here, which spares first
+// touching hundreds of MB); 0 otherwise.
+async function streamable(M, src) {
+  const size = src instanceof Blob ? src.size : src.length;
+  if (typeof DecompressionStream !== 'function' || size < 18) return 0;
+  const head = await bytesOf(src, 0, 2);
+  if (head[0] !== 0x1f || head[1] !== 0x8b) return 0;
+  const tail = await bytesOf(src, size - 4, size);
+  return M._pyro_gzip_size_hint(size, (tail[0] | tail[1] << 8 | tail[2] << 16 | tail[3] << 24) >>> 0);
+}
+// A stream of the bytes of a Blob or Uint8Array (in 1 MiB views of it).
+function streamOf(src) {
+  if (src instanceof Blob) return src.stream();
+  let off = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (off >= src.length) return c.close();
+      c.enqueue(src.subarray(off, off + (1 << 20)));
+      off += 1 << 20;
+    },
+  });
+}
+// Posts the plain bytes of a gzip file in chunks as they are inflated, then their count.
 async function stream(src, chunk) {
-  const reader = src.stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  const reader = streamOf(src).pipeThrough(new DecompressionStream('gzip')).getReader();
   let buf = null, length = 0, total = 0;
   const post = () => {
     postMessage({ chunk: buf, length }, [buf]);

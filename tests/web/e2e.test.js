@@ -445,16 +445,20 @@ test('?url= and #profileURL= load a profile', async () => {
   assert.equal((await drop(page, ['datakit/goroutines.pprof'])).rootTotal, 25);
   assert.deepEqual(page.errors, []);
   await page.close();
-  // A fetched gzip handed over to the decompression worker (not copied) reads as a drop.
+  // A fetched gzip handed over to the decompression worker reads as a drop: inflated as it
+  // is read (the bytes copied to the worker), or whole (moved there, not copied).
   page = await openPage('?workerFrom=0');
   const dropped = await drop(page, ['parca/alloc_objects.pb.gz']);
   await page.close();
-  page = await openPage(`?workerFrom=0&url=${encodeURIComponent(corpus('parca/alloc_objects.pb.gz'))}`);
-  s = await until(page, (s) => s.nodes.length > 0, '?url= of a gzip');
-  assert.ok(await page.evaluate(() => window.pyrolens.timings.inflateEnd !== undefined));
-  assert.equal(s.rootTotal, dropped.rootTotal);
-  assert.deepEqual((await settle(page)).top, dropped.top);
-  await page.close();
+  for (const stream of ['', '&stream=0']) {
+    page = await openPage(`?workerFrom=0${stream}&url=${encodeURIComponent(corpus('parca/alloc_objects.pb.gz'))}`);
+    s = await until(page, (s) => s.nodes.length > 0, `?url= of a gzip (${stream})`);
+    assert.ok(await page.evaluate(() => window.pyrolens.timings.inflateEnd !== undefined));
+    assert.equal(await page.evaluate(() => window.pyrolens.timings.streamed), !stream);
+    assert.equal(s.rootTotal, dropped.rootTotal);
+    assert.deepEqual((await settle(page)).top, dropped.top);
+    await page.close();
+  }
 });
 
 test('embed mode in a cross-origin iframe, driven by postMessage', async () => {
