@@ -87,10 +87,16 @@ async function heapSampler(page) {
 }
 
 // Records the longest gap between animation frames from now on (window.__longest) and when
-// it began (window.__longestAt, performance.now() time).
+// it began (window.__longestAt, performance.now() time), and the longest main-thread task
+// (window.__longestTask, from the browser's long-task entries, those over 50 ms): a gap much
+// longer than every task was spent elsewhere (the GPU process, another thread's work).
 const FRAME_GAPS = () => {
   window.__longest = 0;
   window.__longestAt = 0;
+  window.__longestTask = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__longestTask = Math.max(window.__longestTask, e.duration);
+  }).observe({ type: 'longtask' });
   let last = performance.now();
   const tick = (t) => {
     if (t - last > window.__longest) {
@@ -120,7 +126,8 @@ async function pyrolensDrop(browser, origin, url) {
     return window.pyrolens.timings.firstDraw - window.__t0;
   }, name);
   // The load's longest gap, measured from the drop; then the interaction's, on its own.
-  const [longest, longestAt] = await page.evaluate(() => [window.__longest, window.__longestAt - window.__t0]);
+  const [longest, longestAt, longestTask] = await page.evaluate(() =>
+    [window.__longest, window.__longestAt - window.__t0, window.__longestTask]);
   const phases = await page.evaluate(() => {
     const t = window.pyrolens.timings;
     const loaded = window.pyrolens.events.filter((e) => e.event === 'loaded').pop();
@@ -130,7 +137,7 @@ async function pyrolensDrop(browser, origin, url) {
   const frame = await interact(page);
   frame.longest = await page.evaluate(() => window.__longest);
   const out = await finish(page, heap);
-  return Object.assign(out, { ms, frame, longest, longestAt, phases });
+  return Object.assign(out, { ms, frame, longest, longestAt, longestTask, phases });
 }
 
 // Frame times while zooming into wide nodes, hovering across the graph, panning it with the
@@ -177,10 +184,11 @@ async function finish(page, heap) {
   const s = await page.evaluate(() => window.pyrolens.state());
   if (!s || !s.nodes.length) throw new Error('no flame graph drawn: ' + JSON.stringify(s && s.errors));
   const wasm = await page.evaluate(() => window.pyrolens.memory());
-  const [longest, longestAt] = await page.evaluate(() => [window.__longest || 0, window.__longestAt]);
+  const [longest, longestAt, longestTask] = await page.evaluate(() =>
+    [window.__longest || 0, window.__longestAt, window.__longestTask]);
   const { js, rss } = await heap.stop();
   await page.close();
-  return { js, rss, wasm, longest, longestAt, total: s.rootTotal, nodes: s.numNodes };
+  return { js, rss, wasm, longest, longestAt, longestTask, total: s.rootTotal, nodes: s.numNodes };
 }
 
 async function speedscope(browser, origin, url) {
@@ -201,11 +209,11 @@ async function speedscope(browser, origin, url) {
   }
   const ms = await page.evaluate(() => new Promise((r) =>
     requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now())))));
-  const longest = await page.evaluate(() => window.__longest || 0);
+  const [longest, longestTask] = await page.evaluate(() => [window.__longest || 0, window.__longestTask]);
   await page.screenshot({ path: path.join(lib.REPO, 'build/bench-cache/speedscope-last.png') });
   const { js, rss } = await heap.stop();
   await page.close();
-  return { ms, js, rss, wasm: 0, longest };
+  return { ms, js, rss, wasm: 0, longest, longestTask };
 }
 
 (async () => {
@@ -221,7 +229,8 @@ async function speedscope(browser, origin, url) {
       `${mib(r.js).padStart(6)} MiB JS ${mib(r.wasm).padStart(6)} MiB wasm ${mib(r.js + r.wasm).padStart(6)} MiB total ` +
       `${mib(r.rss).padStart(6)} MiB renderer RSS ` +
       `longest block ${(r.longest / 1000).toFixed(2)} s` +
-      `${r.longestAt !== undefined ? ` at ${(r.longestAt / 1000).toFixed(1)} s` : ''}${note}`;
+      `${r.longestAt !== undefined ? ` at ${(r.longestAt / 1000).toFixed(1)} s` : ''}` +
+      `${r.longestTask !== undefined ? ` (longest task ${(r.longestTask / 1000).toFixed(2)} s)` : ''}${note}`;
     rows.push(line);
     console.log(line);
   };
