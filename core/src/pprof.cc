@@ -223,15 +223,22 @@ class PprofReader::Impl {
   }
 
   // Runs `on_field(field_number, wire_type)` for each field of a length-delimited
-  // message that starts at the current position.
+  // message that starts at the current position (the field's wire type is `wt`).
   template <typename F>
-  Status Message(CodedInputStream* in, const std::string& name, F&& on_field) {
+  Status Message(CodedInputStream* in, int wt, const std::string& name, F&& on_field) {
     size_t at = in->CurrentPosition();
+    if (wt != kLengthDelimited) {
+      return Bad(name, at, Format("expected wire type 2 (length-delimited), found %d", wt));
+    }
     uint32_t len;
     if (!in->ReadVarint32(&len)) return Truncated(name, at);
-    if (len > size_ - in->CurrentPosition()) {
-      return Bad(name, at, Format("length %u runs past the end of input (%zu bytes left)", len,
-                                  size_ - in->CurrentPosition()));
+    // Within the enclosing message, or else the input.
+    const int enclosing = in->BytesUntilLimit();
+    const size_t left = enclosing >= 0 ? static_cast<size_t>(enclosing)
+                                       : size_ - in->CurrentPosition();
+    if (len > left) {
+      return Bad(name, at, Format("length %u runs past the end of %s (%zu bytes left)", len,
+                                  enclosing >= 0 ? "its message" : "input", left));
     }
     auto limit = in->PushLimit(static_cast<int>(len));
     while (uint32_t tag = in->ReadTag()) {
@@ -244,19 +251,20 @@ class PprofReader::Impl {
     return Status();
   }
 
-  Status ValueTypeMsg(CodedInputStream* in, const std::string& name, ValueType* vt) {
-    return Message(in, name, [&](int f, int wt) -> Status {
+  Status ValueTypeMsg(CodedInputStream* in, int wire_type, const std::string& name,
+                      ValueType* vt) {
+    return Message(in, wire_type, name, [&](int f, int wt) -> Status {
       if (f == 1) return StringIndex(in, wt, name + ".type", &vt->type);
       if (f == 2) return StringIndex(in, wt, name + ".unit", &vt->unit);
       return SkipField(in, wt, name);
     });
   }
 
-  Status MappingMsg(CodedInputStream* in) {
+  Status MappingMsg(CodedInputStream* in, int wire_type) {
     std::string name = Format("mapping[%zu]", p_.mappings.size());
     mapping_at_.push_back(in->CurrentPosition());
     Mapping m;
-    RETURN_IF_ERROR(Message(in, name, [&](int f, int wt) -> Status {
+    RETURN_IF_ERROR(Message(in, wire_type, name, [&](int f, int wt) -> Status {
       uint64_t v = 0;
       switch (f) {
         case 1: return Varint(in, wt, name + ".id", &m.id);
@@ -277,13 +285,13 @@ class PprofReader::Impl {
     return Status();
   }
 
-  Status FunctionMsg(CodedInputStream* in) {
+  Status FunctionMsg(CodedInputStream* in, int wire_type) {
     std::string name = Format("function[%zu]", p_.functions.size());
     size_t at = in->CurrentPosition();
     function_at_.push_back(at);
     Function fn;
     uint64_t id = 0, start = 0;
-    RETURN_IF_ERROR(Message(in, name, [&](int f, int wt) -> Status {
+    RETURN_IF_ERROR(Message(in, wire_type, name, [&](int f, int wt) -> Status {
       switch (f) {
         case 1: return Varint(in, wt, name + ".id", &id);
         case 2: return StringIndex(in, wt, name + ".name", &fn.name);
@@ -303,14 +311,14 @@ class PprofReader::Impl {
     return Status();
   }
 
-  Status LocationMsg(CodedInputStream* in) {
+  Status LocationMsg(CodedInputStream* in, int wire_type) {
     std::string name = Format("location[%zu]", p_.locations.size());
     size_t at = in->CurrentPosition();
     location_at_.push_back(at);
     Location loc;
     uint64_t id = 0, mapping_id = 0, folded = 0;
     loc.first_line = static_cast<uint32_t>(p_.lines.size());
-    RETURN_IF_ERROR(Message(in, name, [&](int f, int wt) -> Status {
+    RETURN_IF_ERROR(Message(in, wire_type, name, [&](int f, int wt) -> Status {
       switch (f) {
         case 1: return Varint(in, wt, name + ".id", &id);
         case 2: return Varint(in, wt, name + ".mapping_id", &mapping_id);
@@ -320,7 +328,7 @@ class PprofReader::Impl {
           std::string lname = Format("%s.line[%u]", name.c_str(), loc.num_lines);
           Line line;
           uint64_t fid = 0, lineno = 0, column = 0;
-          RETURN_IF_ERROR(Message(in, lname, [&](int lf, int lwt) -> Status {
+          RETURN_IF_ERROR(Message(in, wt, lname, [&](int lf, int lwt) -> Status {
             switch (lf) {
               case 1: return Varint(in, lwt, lname + ".function_id", &fid);
               case 2: return Varint(in, lwt, lname + ".line", &lineno);
@@ -380,14 +388,14 @@ class PprofReader::Impl {
         case 1: {
           ValueType vt;
           sample_type_at_.push_back(at);
-          RETURN_IF_ERROR(ValueTypeMsg(in, Format("sample_type[%zu]",
+          RETURN_IF_ERROR(ValueTypeMsg(in, wt, Format("sample_type[%zu]",
                                                         p_.sample_types.size()), &vt));
           p_.sample_types.push_back(vt);
           break;
         }
-        case 3: RETURN_IF_ERROR(MappingMsg(in)); break;
-        case 4: RETURN_IF_ERROR(LocationMsg(in)); break;
-        case 5: RETURN_IF_ERROR(FunctionMsg(in)); break;
+        case 3: RETURN_IF_ERROR(MappingMsg(in, wt)); break;
+        case 4: RETURN_IF_ERROR(LocationMsg(in, wt)); break;
+        case 5: RETURN_IF_ERROR(FunctionMsg(in, wt)); break;
         case 6: {
           std::string name = Format("string_table[%u]", p_.strings.size() - 1 + seen_string_);
           uint32_t len;
@@ -420,7 +428,7 @@ class PprofReader::Impl {
           break;
         case 11:
           period_type_at_ = at;
-          RETURN_IF_ERROR(ValueTypeMsg(in, "period_type", &p_.period_type));
+          RETURN_IF_ERROR(ValueTypeMsg(in, wt, "period_type", &p_.period_type));
           break;
         case 13: RETURN_IF_ERROR(RepeatedStringIndex(in, wt)); break;
         case 14:
@@ -438,24 +446,23 @@ class PprofReader::Impl {
     return Status();
   }
 
-  // Whether the top-level field at `at` has all arrived (a malformed one counts as
-  // arrived: reading it reports the error).
+  // Whether the top-level field at `at` has all arrived. One whose bytes do not tell where
+  // it ends (a malformed tag or length, another wire type) waits for the whole message:
+  // then it reads, and fails, as in a whole read.
   bool FieldArrived(size_t at) const {
     if (available_ >= size_) return true;
     const uint8_t* p = data_ + at;
     const uint8_t* end = data_ + available_;
     uint64_t tag, len = 0;
-    int r = ScanVarint(&p, end, &tag);
-    if (r <= 0) return r < 0;
+    if (ScanVarint(&p, end, &tag) <= 0) return false;
     switch (tag & 7) {
-      case kVarint: r = ScanVarint(&p, end, &len); return r != 0;
+      case kVarint: return ScanVarint(&p, end, &len) > 0;
       case kFixed64: len = 8; break;
       case kFixed32: len = 4; break;
       case kLengthDelimited:
-        r = ScanVarint(&p, end, &len);
-        if (r <= 0) return r < 0;
+        if (ScanVarint(&p, end, &len) <= 0) return false;
         break;
-      default: return true;
+      default: return false;
     }
     return len <= static_cast<uint64_t>(end - p);
   }
@@ -703,7 +710,7 @@ class PprofReader::Impl {
         } else if (f == 3) {
           uint64_t key = 0, str = 0, num = 0, unit = 0;
           const std::string& lname = field_name(kLabelField);
-          RETURN_IF_ERROR(Message(in, lname, [&](int lf, int lwt) -> Status {
+          RETURN_IF_ERROR(Message(in, wt, lname, [&](int lf, int lwt) -> Status {
             switch (lf) {
               case 1: return Varint(in, lwt, field_name(kKey), &key);
               case 2: return Varint(in, lwt, field_name(kStr), &str);

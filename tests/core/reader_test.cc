@@ -227,5 +227,31 @@ TEST(ReaderTest, InputCutShortFailsAsOneCallFails) {
   EXPECT_GT(failures, 5u);
 }
 
+// A field whose bytes do not tell where it ends, or a message field of another wire type,
+// fails as in a whole read: the reader does not read past the bytes that have arrived.
+TEST(ReaderTest, MalformedFieldArrivingFailsAsOneCallFails) {
+  std::string bytes = testing::ReadCorpusFile("dd-trace-go/big-heap.pprof");
+  ByteBuffer storage;
+  Result<std::string_view> plain = Decompress(bytes, &storage);
+  ASSERT_TRUE(plain.ok());
+  // mapping (field 3) as wire type 7 and as a varint, followed by what would be a length
+  // past the end; a malformed tag; a location's line message running past the location.
+  // More than a piece of bytes follows: the field arrives before the last piece.
+  for (std::string field : {std::string("\x1f\xa0\x8d\x06", 4),
+                            std::string("\x18\xa0\x8d\x06", 4),
+                            std::string(11, '\xff'),
+                            std::string("\x22\x04\x22\x10\x08\x01", 6)}) {
+    std::string bad = std::string(*plain) + field + std::string(5000, '\0');
+    Result<Profile> whole = ReadProfile(bad);
+    ASSERT_FALSE(whole.ok());
+    size_t waits = 0;
+    double progress_at_last = 0;
+    Result<Profile> arrived = ReadAsItArrives(bad, bad.size(), 4093, 1 << 16, &waits,
+                                              &progress_at_last);
+    ASSERT_FALSE(arrived.ok());
+    EXPECT_EQ(arrived.status().message(), whole.status().message());
+  }
+}
+
 }  // namespace
 }  // namespace pyrolens
