@@ -13,6 +13,8 @@
 // block" is the longest gap between two animation frames while loading, and when it began
 // (from the drop, or from navigation start): how long the page was frozen. The viewer draws on demand, but the page's
 // animation-frame callbacks run at the display's rate whenever the main thread is free.
+// With BENCH_PROFILE=1, one more drop runs under the CPU profiler and prints its 15 largest
+// functions by self time.
 // Usage: node bench/browser_bench.js SIZE=/abs/file.pb.gz ...   (SPEEDSCOPE=0 skips speedscope)
 'use strict';
 const fs = require('fs');
@@ -24,6 +26,7 @@ const RUNS = Number(process.env.BENCH_RUNS || 2);
 const WITH_SPEEDSCOPE = process.env.SPEEDSCOPE !== '0';
 const SPEEDSCOPE_TIMEOUT_S = Number(process.env.SPEEDSCOPE_TIMEOUT_S || 900);
 const PAGE_QUERY = process.env.BENCH_PAGE_QUERY || '';
+const PROFILE = process.env.BENCH_PROFILE === '1';
 const mib = (n) => (n / 1048576).toFixed(0);
 // Waits for p, but at most ms: a renderer that hangs (speedscope on a large profile) answers
 // neither CDP nor page.close().
@@ -109,7 +112,27 @@ const FRAME_GAPS = () => {
   requestAnimationFrame(tick);
 };
 
-async function pyrolensDrop(browser, origin, url) {
+// The main thread's CPU time from drop to first draw per function (self time), largest
+// first, from a CDP CPU profile (wasm functions have names in the BENCH_PROFILE build).
+async function startProfile(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+  await cdp.send('Profiler.start');
+  return async () => {
+    const { profile } = await cdp.send('Profiler.stop');
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const self = new Map();
+    profile.samples.forEach((id, i) => {
+      const f = byId.get(id).callFrame;
+      const name = f.functionName || `(${f.url.split('/').pop() || 'program'})`;
+      self.set(name, (self.get(name) || 0) + (profile.timeDeltas[i + 1] || 0) / 1000);
+    });
+    return [...self.entries()].sort((a, b) => b[1] - a[1]);
+  };
+}
+
+async function pyrolensDrop(browser, origin, url, profile = false) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(`${origin}/index.html${PAGE_QUERY}`);
   await page.evaluate(() => window.pyrolens.warmed);
@@ -117,6 +140,7 @@ async function pyrolensDrop(browser, origin, url) {
   const heap = await heapSampler(page);
   const name = url.split('/').pop();
   await page.evaluate(FRAME_GAPS);
+  const stopProfile = profile ? await startProfile(page) : null;
   const ms = await page.evaluate(async (name) => {
     const dt = new DataTransfer();
     dt.items.add(new File([window.__blob], name));
@@ -125,6 +149,7 @@ async function pyrolensDrop(browser, origin, url) {
     while (!window.pyrolens.timings.firstDraw) await new Promise((r) => setTimeout(r, 5));
     return window.pyrolens.timings.firstDraw - window.__t0;
   }, name);
+  const cpu = stopProfile ? await stopProfile() : null;
   // The load's longest gap, measured from the drop; then the interaction's, on its own.
   const [longest, longestAt, longestTask] = await page.evaluate(() =>
     [window.__longest, window.__longestAt - window.__t0, window.__longestTask]);
@@ -137,7 +162,7 @@ async function pyrolensDrop(browser, origin, url) {
   const frame = await interact(page);
   frame.longest = await page.evaluate(() => window.__longest);
   const out = await finish(page, heap);
-  return Object.assign(out, { ms, frame, longest, longestAt, longestTask, phases });
+  return Object.assign(out, { ms, frame, longest, longestAt, longestTask, phases, cpu });
 }
 
 // Frame times while zooming into wide nodes, hovering across the graph, panning it with the
@@ -260,6 +285,12 @@ async function speedscope(browser, origin, url) {
       rows.push(fl);
       console.log(fl);
       row(size, 'pyrolens url', byUrl);
+      if (PROFILE) {
+        // One more drop, profiled (the profiler slows it: not a measurement).
+        const { ms, cpu } = await pyrolensDrop(browser, srv.origin, url, true);
+        console.log(`${size.padEnd(5)} pyrolens drop CPU profile (${(ms / 1000).toFixed(2)} s, profiled), ` +
+          `self time: ${cpu.slice(0, 15).map(([n, t]) => `${n.startsWith('(') ? n : n.replace(/\(.*/, '')} ${t.toFixed(0)} ms`).join('; ')}`);
+      }
       if (WITH_SPEEDSCOPE) {
         const s = await speedscope(browser, srv.origin, url);
         const times = `${(s.ms / byUrl.ms).toFixed(1)}x time (url to url; ${(s.ms / drop.ms).toFixed(1)}x vs drop)`;

@@ -10,6 +10,9 @@
 #   SPEEDSCOPE_TIMEOUT_S=900  how long speedscope may take; a failure prints the ratios it bounds
 #   BENCH_RUNS=2            runs per Pyrolens measurement (best kept); speedscope runs once
 #   BENCH_PAGE_QUERY='?stream=0'  the viewer page's query (its settings, e.g. for A/B runs)
+#   BENCH_PROFILE=1         the viewer built with wasm function names (build/wasm-prof; the
+#                           same code) and one more drop per profile, CPU-profiled: where its
+#                           main-thread time went, per function
 #   BENCH_BUILD=build/native  the native build with pyrolens-gen; BENCH_CACHE=build/bench-cache
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +39,14 @@ build_gen() { # only when a profile must be generated
 export NODE_PATH=/usr/share/nodejs
 cmake --preset wasm >/dev/null
 cmake --build --preset wasm -j 2 | grep '\[wasm\]' >&2 || true
+if [ "${BENCH_PROFILE:-0}" = 1 ]; then
+  prof=build/wasm-prof
+  cmake --preset wasm -B "$prof" -DCMAKE_EXE_LINKER_FLAGS=--profiling-funcs >/dev/null
+  cmake --build "$prof" -j 2 --target pyrolens_web >/dev/null
+  rm -rf "$prof/site" && cp -r build/wasm/site "$prof/site"
+  cp "$prof/wasm/pyrolens.js" "$prof/wasm/pyrolens.wasm" "$prof/site/"
+  export BENCH_PROFILE PYROLENS_SITE=$PWD/$prof/site
+fi
 tests/web/npm-install.sh
 mkdir -p "$CACHE"
 gen_hash=$(cat bench/generator.cc bench/generator.h | sha1sum | cut -c1-8)
