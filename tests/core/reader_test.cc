@@ -4,10 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <cstring>
-
 #include "pyrolens/pprof.h"
+#include "testing/arriving.h"
 #include "testing/corpus.h"
 
 namespace pyrolens {
@@ -152,29 +150,16 @@ TEST(ReaderTest, StepsFailAsOneCallFails) {
   EXPECT_GT(failures, 50u);
 }
 
-// Reads `plain` as a host inflating elsewhere hands it over: into room of 0xff bytes (which
-// read as malformed fields), `piece` bytes arriving at a time, a step of `budget` after
-// each; then the last bytes, where it is cut at `size`. Counts the steps that waited and
-// notes the reader's progress when the last bytes came.
+// ReadAsItArrives (testing/arriving.h) with default options, counting the waits and noting
+// the reader's progress when the last bytes came.
 Result<Profile> ReadAsItArrives(std::string_view plain, size_t size, size_t piece,
                                 size_t budget, size_t* waits, double* progress_at_last) {
-  std::string room(plain.size() + 1000, '\xff');
-  ProfileReader reader(room);
-  reader.Arrived(0, false);
   *waits = 0;
-  for (size_t n = 0;;) {
-    Result<bool> done = reader.Step(budget);
-    if (!done.ok()) return done.status();
-    if (*done) return reader.Take();
-    if (!reader.waiting()) continue;
-    ++*waits;
-    if (n == size) return Status::InvalidArgument("the reader waits for bytes after the last");
-    size_t more = std::min(piece, size - n);
-    memcpy(room.data() + n, plain.data() + n, more);
-    n += more;
-    if (n == size) *progress_at_last = reader.progress();
-    reader.Arrived(n, n == size);
-  }
+  return testing::ReadAsItArrives(plain, size, piece, budget, ReadOptions(),
+                                  [&](const ProfileReader& reader, bool last) {
+                                    ++*waits;
+                                    if (last) *progress_at_last = reader.progress();
+                                  });
 }
 
 TEST(ReaderTest, ReadsInputAsItArrives) {

@@ -4,35 +4,28 @@
 // time into room of 0xff bytes (as the viewer reads what its worker inflates); the three
 // again on the input behind 64 KiB of pprof, past which pprof is read as it arrives. Whatever
 // reads must survive the pprof round trip.
-#include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <string_view>
 
 #include "round_trip.h"
+#include "testing/arriving.h"
 
 namespace {
 
-// Reads `in` with a ProfileReader in steps of `budget`; with piece > 0, `in` arrives
-// `piece` bytes at a time, each time the reader waits for more.
+// Reads `in` with a ProfileReader in steps of `budget`, all of it there; with piece > 0,
+// as it arrives `piece` bytes at a time (testing::ReadAsItArrives).
 pyrolens::Result<pyrolens::Profile> ReadInSteps(std::string_view in,
                                                 const pyrolens::ReadOptions& options,
                                                 size_t budget, size_t piece) {
-  std::string room(in.size() + (piece > 0 ? 1 + piece : 0), '\xff');
-  size_t n = piece > 0 ? 0 : in.size();
-  memcpy(room.data(), in.data(), n);
-  pyrolens::ProfileReader reader(room, options);
-  if (piece > 0) reader.Arrived(0, in.empty());
+  if (piece > 0) {
+    return pyrolens::testing::ReadAsItArrives(in, in.size(), piece, budget, options,
+                                              [](const pyrolens::ProfileReader&, bool) {});
+  }
+  pyrolens::ProfileReader reader(in, options);
   for (;;) {
     ASSIGN_OR_RETURN(bool done, reader.Step(budget));
     if (done) return reader.Take();
-    if (!reader.waiting()) continue;
-    if (n == in.size()) pyrolens::fuzz::Fail("a reader waits for bytes after the last", "");
-    size_t more = std::min(piece, in.size() - n);
-    memcpy(room.data() + n, in.data() + n, more);
-    n += more;
-    reader.Arrived(n, n == in.size());
   }
 }
 
