@@ -248,7 +248,6 @@ async function speedscope(browser, origin, url) {
   for (const [size, file] of inputs) roots[`/data/${size}/`] = path.dirname(file);
   const srv = await lib.serve(roots, { lifetimeMs: 60 * 60 * 1000 });
   const browser = await lib.launch(['--js-flags=--max-old-space-size=8192', '--enable-precise-memory-info']);
-  const rows = [];
   const row = (size, tool, r, note = '') => {
     const line = `${size.padEnd(5)} ${tool.padEnd(16)} ${(r.ms / 1000).toFixed(2).padStart(8)} s ` +
       `${mib(r.js).padStart(6)} MiB JS ${mib(r.wasm).padStart(6)} MiB wasm ${mib(r.js + r.wasm).padStart(6)} MiB total ` +
@@ -256,7 +255,6 @@ async function speedscope(browser, origin, url) {
       `longest block ${(r.longest / 1000).toFixed(2)} s` +
       `${r.longestAt !== undefined ? ` at ${(r.longestAt / 1000).toFixed(1)} s` : ''}` +
       `${r.longestTask !== undefined ? ` (longest task ${(r.longestTask / 1000).toFixed(2)} s)` : ''}${note}`;
-    rows.push(line);
     console.log(line);
   };
   console.log(`size  tool             first draw        peak memory (JS heap, wasm, sum; renderer processes), longest main-thread block`);
@@ -276,13 +274,11 @@ async function speedscope(browser, origin, url) {
       const pl = `${size.padEnd(5)} pyrolens drop phases: to the load ${s(p.start)}; from there the worker ` +
         `(read, inflate) ended at ${s(p.worker)} and the viewer at ${s(p.viewer)} (its steps: read ${s(p.read)}, ` +
         `tree ${s(p.tree)}, table ${s(p.table)}); then to the first frame ${s(p.firstFrame)}`;
-      rows.push(pl);
       console.log(pl);
       const f = drop.frame;
       const fl = `${size.padEnd(5)} pyrolens frames while zooming/hovering: CPU ${f.avg.toFixed(1)} ms avg, ` +
         `${f.p95.toFixed(1)} ms p95, ${f.max.toFixed(1)} ms max over ${f.frames} frames; ` +
         `animation-frame period ${f.period.toFixed(1)} ms, longest gap ${f.longest.toFixed(0)} ms`;
-      rows.push(fl);
       console.log(fl);
       row(size, 'pyrolens url', byUrl);
       if (PROFILE) {
@@ -299,7 +295,6 @@ async function speedscope(browser, origin, url) {
           const line = `${size.padEnd(5)} speedscope url   FAILED after ${(s.ms / 1000).toFixed(1)} s ` +
             `(${s.failed}); peak JS heap seen ${mib(s.js)} MiB, renderer RSS ${mib(s.rss)} MiB; ` +
             `ratio speedscope/pyrolens at least ${times}`;
-          rows.push(line);
           console.log(line);
           continue;
         }
@@ -307,7 +302,6 @@ async function speedscope(browser, origin, url) {
         const line = `${size.padEnd(5)} ratio speedscope/pyrolens: ${times}, ` +
           `${(s.js / (byUrl.js + byUrl.wasm)).toFixed(1)}x memory ` +
           `(JS + wasm), ${(s.rss / byUrl.rss).toFixed(1)}x renderer RSS`;
-        rows.push(line);
         console.log(line);
       } else {
         console.log(`${size.padEnd(5)} speedscope skipped (SPEEDSCOPE=0)`);
