@@ -147,13 +147,12 @@
   }
   // Has the worker turn src into pprof bytes straight in the viewer's memory, each chunk
   // copied as it comes. Resolves {ptr, size}, {error} when there is no room or the bytes are
-  // refused (core's message; the viewer shows it), or null when the worker fails. Bytes the
-  // page owns (`owned`) are moved to the worker, not copied; they are gone afterwards.
+  // refused (core's message; the viewer shows it), or null when the worker fails.
   // A gzip file (unless `whole`) the worker inflates as it reads it: the viewer's
   // load starts at once, resolving {ended} (the load's end), and reads each chunk as it
   // comes (pyro_arrived); anything unexpected gives the load back (a "convert"), for the
   // page to open the file the whole-buffer way.
-  function throughWorker(name, src, size, owned, whole) {
+  function throughWorker(name, src, size, whole) {
     return new Promise((resolve) => {
       const worker = takeWorker();
       if (!worker) {
@@ -166,10 +165,9 @@
       let off = 0;
       let ended = false;
       let load = 0;  // the viewer's load of arriving bytes (ptr is its own then)
-      // Bytes that may stream are copied to the worker, not moved: the page keeps them, to
-      // read them the whole-buffer way should streaming fail.
+      // The page keeps src (bytes are copied to the worker), to read it the whole-buffer way
+      // should streaming fail.
       const stream = STREAM && !whole && (src instanceof Blob || (src[0] === 0x1f && src[1] === 0x8b));
-      const moved = owned && src instanceof Uint8Array && !stream;
       const end = (r) => {
         if (ended) return;
         ended = true;
@@ -177,7 +175,7 @@
         startWorker();
         if (ptr && !load && !(r && r.ptr)) call('pyro_free', null, ['number'], [ptr]);
         if (load && !(r && r.ended)) call('pyro_give_back', null, ['number'], [load]);
-        resolve(r || !moved ? r : { error: `${name}: the loading worker failed` });
+        resolve(r);
       };
       const arrived = (last) => {
         call('pyro_arrived', null, ['number', 'number', 'number'], [load, off, last ? 1 : 0]);
@@ -238,7 +236,7 @@
       worker.onerror = (e) => { e.preventDefault(); end(null); };
       call('pyro_set_loading', null, ['string', 'number'],
         [`Opening ${name} (${mib(size)})`, -1]);
-      worker.postMessage({ src, chunk: INFLATE_CHUNK, stream }, moved ? [src.buffer] : []);
+      worker.postMessage({ src, chunk: INFLATE_CHUNK, stream });
     });
   }
   // Copies src into the viewer's memory in slices, a task each: copying hundreds of MiB at
@@ -286,11 +284,11 @@
 
   const loadWaiters = new Map();  // load id -> resolve({ok, error?})
   function loadEnded(id) { return new Promise((r) => loadWaiters.set(id, r)); }
-  // Loads src: a Blob (a dropped File, never read whole on the page) or bytes; `owned`: the
-  // page's own bytes (a fetch's), which the worker may take over. A file below WORKER_FROM
+  // Loads src: a Blob (a dropped File or a large fetch, never read whole on the page) or
+  // bytes. A file below WORKER_FROM
   // goes to the viewer as it is, unless the viewer finds that it is not pprof (a format it
   // reads in one step) and it is not small: then it goes through the worker too (`convert`).
-  async function openNow(name, src, owned = false, convert = false) {
+  async function openNow(name, src, convert = false) {
     await ready;
     if (dead) return { ok: false, error: 'viewer is not running' };
     if (!(src instanceof Blob) && !(src instanceof Uint8Array)) src = new Uint8Array(src);
@@ -301,7 +299,7 @@
     }
     timings.decodeStart = performance.now();
     const viaWorker = size >= WORKER_FROM || convert;
-    let placed = viaWorker ? await throughWorker(name, src, size, owned, convert) : null;
+    let placed = viaWorker ? await throughWorker(name, src, size, convert) : null;
     // When the worker ended (a file inflated as it is read: when it all arrived).
     timings.streamed = Boolean(placed && placed.ended);
     if (!timings.streamed) timings.inflateEnd = placed && !placed.error ? performance.now() : undefined;
@@ -322,7 +320,7 @@
       work();
     }
     const r = await placed.ended;
-    if (r.convert) return openNow(name, src, false, true);
+    if (r.convert) return openNow(name, src, true);
     timings.decodeEnd = performance.now();
     call('pyro_set_loading', null, ['string', 'number'], ['', 2]);
     if (r.ok) {
@@ -350,32 +348,36 @@
     }
     return results;
   }
-  // Fetches url whole into one buffer; seen(fraction) after each piece (-1: size unknown),
-  // sized(bytes) once the response says how many come.
+  // Fetches url whole: bytes, or a Blob from WORKER_FROM bytes on (its pieces kept as they
+  // come, never one buffer the page holds while the worker inflates a copy: at 97 MiB of gzip
+  // that copy took the renderer past 1 GB); seen(fraction) after each piece (-1: size
+  // unknown), sized(bytes) once the response says how many come.
   async function fetchBytes(url, seen, sized) {
     const resp = await fetch(url);
     if (!resp.ok) throw new Error(`HTTP ${resp.status} ${resp.statusText}`);
     const len = Number(resp.headers.get('content-length')) || 0;
     if (len > MAX_FILE_BYTES) throw new Error(`file too large (${mib(len)})`);
     sized(len);
-    if (!resp.body || !len) return new Uint8Array(await resp.arrayBuffer());
-    // The announced size, which a compressed transfer (Content-Encoding) exceeds.
-    let bytes = new Uint8Array(len);
-    const reader = resp.body.getReader();
+    if (!resp.body) return new Uint8Array(await resp.arrayBuffer());
+    const pieces = [];
     let off = 0;
+    const reader = resp.body.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (off + value.length > bytes.length) {
-        const grown = new Uint8Array(Math.max(2 * bytes.length, off + value.length));
-        grown.set(bytes.subarray(0, off));
-        bytes = grown;
-      }
-      bytes.set(value, off);
+      pieces.push(value);
       off += value.length;
-      seen(Math.min(1, off / len));
+      if (off > MAX_FILE_BYTES) throw new Error(`file too large (more than ${mib(MAX_FILE_BYTES)})`);
+      seen(len ? Math.min(1, off / len) : -1);
     }
-    return off === bytes.length ? bytes : bytes.subarray(0, off);
+    if (off >= WORKER_FROM) return new Blob(pieces);
+    const bytes = new Uint8Array(off);
+    off = 0;
+    for (const p of pieces) {
+      bytes.set(p, off);
+      off += p.length;
+    }
+    return bytes;
   }
   // The fetch starts at once, also while the viewer still compiles or loads other files;
   // the bytes are loaded in their turn.
@@ -400,7 +402,7 @@
         call('pyro_set_loading', null, ['string', 'number'], ['', 2]);
         return report(name, `${url}: cannot fetch (${e.message || e})`);
       }
-      return openNow(name, bytes, /*owned=*/true);
+      return openNow(name, bytes);
     });
   }
 

@@ -445,8 +445,8 @@ test('?url= and #profileURL= load a profile', async () => {
   assert.equal((await drop(page, ['datakit/goroutines.pprof'])).rootTotal, 25);
   assert.deepEqual(page.errors, []);
   await page.close();
-  // A fetched gzip handed over to the decompression worker reads as a drop: inflated as it
-  // is read (the bytes copied to the worker), or whole (moved there, not copied).
+  // A fetched gzip handed over to the decompression worker (as a Blob of the pieces fetched)
+  // reads as a drop: inflated as it is read, or whole.
   page = await openPage('?workerFrom=0');
   const dropped = await drop(page, ['parca/alloc_objects.pb.gz']);
   await page.close();
