@@ -180,11 +180,12 @@ namespace {
 
 // Pyroscope's layout (self first, then children left to right) of pre-order nodes [b, e),
 // going on from a walk over [0, b): next[d] is where the next child of the last node
-// seen at depth d starts.
+// seen at depth d starts. `self` may be `x` itself (each self is read before its x is set).
 void LayoutRange(const TreeShape& t, const std::vector<int64_t>& self,
                  const std::vector<int64_t>& total, std::vector<int64_t>* x,
                  std::vector<int64_t>* next, uint32_t b, uint32_t e) {
   for (uint32_t i = b; i < e; ++i) {
+    const int64_t s = self[i];
     uint32_t d = t.depth[i];
     if (next->size() <= d) next->resize(d + 1, 0);
     int64_t at = 0;
@@ -193,7 +194,7 @@ void LayoutRange(const TreeShape& t, const std::vector<int64_t>& self,
       (*next)[d - 1] = WrapAdd(at, total[i]);
     }
     (*x)[i] = at;
-    (*next)[d] = WrapAdd(at, self[i]);
+    (*next)[d] = WrapAdd(at, s);
   }
 }
 
@@ -491,7 +492,7 @@ class CallTreeBuilder::Impl {
                     &tree_.level_nodes}) {
       v->reserve(n);
     }
-    for (auto* v : {&tree_.self, &tree_.total, &tree_.x}) v->reserve(n);
+    for (auto* v : {&tree_.total, &tree_.x}) v->reserve(n);
     if (options_.level_coordinates) {
       tree_.level_x.reserve(n);
       tree_.level_end.reserve(n);
@@ -516,12 +517,11 @@ class CallTreeBuilder::Impl {
         if (per_depth_.size() <= d) per_depth_.resize(d + 1, 0);
         ++per_depth_[d];
       }
-      int64_t& self = tree_.self[path_.back()];
+      int64_t& self = tree_.x[path_.back()];  // x holds the self values until the layout
       self = WrapAdd(self, weight_[seq_stack_[a]]);
       *spent += Frames(a);
     }
     tree_.total.resize(tree_.size());
-    tree_.x.resize(tree_.size());
     tree_.level_nodes.resize(tree_.size());
     if (options_.level_coordinates) {
       tree_.level_x.resize(tree_.size());
@@ -534,7 +534,7 @@ class CallTreeBuilder::Impl {
     seq_offsets_ = {};
     order_ = {};
     common_ = {};
-    std::copy(tree_.self.begin(), tree_.self.end(), tree_.total.begin());
+    std::copy(tree_.x.begin(), tree_.x.end(), tree_.total.begin());
     Next(kTotals);
     i_ = tree_.size();
   }
@@ -545,7 +545,7 @@ class CallTreeBuilder::Impl {
     tree_.parent.push_back(parent);
     tree_.depth.push_back(depth);
     tree_.subtree_end.push_back(0);  // set when the node leaves the path
-    tree_.self.push_back(0);
+    tree_.x.push_back(0);
     return tree_.size() - 1;
   }
 
@@ -566,7 +566,7 @@ class CallTreeBuilder::Impl {
 
   void LayoutNodes(size_t budget, size_t* spent) {
     uint32_t end = RangeEnd(budget - *spent);
-    LayoutRange(tree_, tree_.self, tree_.total, &tree_.x, &next_x_, static_cast<uint32_t>(i_), end);
+    LayoutRange(tree_, tree_.x, tree_.total, &tree_.x, &next_x_, static_cast<uint32_t>(i_), end);
     *spent += end - i_;
     i_ = end;
     if (i_ < tree_.size()) return;
@@ -662,9 +662,9 @@ Result<DiffTree> BuildDiffTree(const CallTree& left, const CallTree& right) {
     t.name.push_back(it.l != kNone ? union_name(left, &lname, it.l)
                                    : union_name(right, &rname, it.r));
     t.parent.push_back(it.parent);
-    t.left_self.push_back(it.l != kNone ? left.self[it.l] : 0);
+    t.left_self.push_back(it.l != kNone ? left.self(it.l) : 0);
     t.left_total.push_back(it.l != kNone ? left.total[it.l] : 0);
-    t.right_self.push_back(it.r != kNone ? right.self[it.r] : 0);
+    t.right_self.push_back(it.r != kNone ? right.self(it.r) : 0);
     t.right_total.push_back(it.r != kNone ? right.total[it.r] : 0);
     // Merge the two sorted child lists.
     kids.clear();
@@ -726,7 +726,7 @@ FlameGraph BuildFlameGraph(const CallTree& tree, int64_t max_nodes) {
   while (!stack.empty()) {
     Item it = stack.back();
     stack.pop_back();
-    int64_t self = it.node == kNone ? it.other : tree.self[it.node];
+    int64_t self = it.node == kNone ? it.other : tree.self(it.node);
     int64_t total = it.node == kNone ? it.other : tree.total[it.node];
     g.max_self = std::max(g.max_self, self);
     uint32_t index;

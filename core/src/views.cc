@@ -175,17 +175,17 @@ size_t KeepSandwichSide(Profile* profile, std::string_view function, SandwichSid
   return profile->num_samples();
 }
 
-std::vector<FunctionRow> BuildFunctionTable(const TreeShape& tree, const std::vector<int64_t>& self,
+std::vector<FunctionRow> BuildFunctionTable(const TreeShape& tree, const std::vector<int64_t>& x,
                                             const std::vector<int64_t>& total) {
-  FunctionTableBuilder b(tree, self, total);
+  FunctionTableBuilder b(tree, x, total);
   b.Step(tree.size());
   return b.Take();
 }
 
-FunctionTableBuilder::FunctionTableBuilder(const TreeShape& tree, const std::vector<int64_t>& self,
+FunctionTableBuilder::FunctionTableBuilder(const TreeShape& tree, const std::vector<int64_t>& x,
                                            const std::vector<int64_t>& total)
     : tree_(tree),
-      self_(self),
+      x_(x),
       total_(total),
       self_by_(tree.names.size(), 0),
       total_by_(tree.names.size(), 0),
@@ -203,7 +203,7 @@ bool FunctionTableBuilder::Step(size_t budget) {
     }
     uint32_t name = tree_.name[n];
     seen_[name] = 1;
-    self_by_[name] = WrapAdd(self_by_[name], self_[n]);
+    self_by_[name] = WrapAdd(self_by_[name], NodeSelf(tree_, x_, total_, n));
     if (open_[name] == 0) total_by_[name] = WrapAdd(total_by_[name], total_[n]);
     ++open_[name];
     path_.push_back(n);

@@ -38,7 +38,7 @@ void CheckShape(const CallTree& t) {
   for (uint32_t n = 0; n < t.size(); ++n) {
     int64_t children = 0;
     uint32_t prev = kNone;
-    int64_t cursor = t.x[n] + t.self[n];
+    int64_t cursor = t.x[n] + t.self(n);
     for (uint32_t c = t.first_child(n); c != kNone; c = t.next_sibling(c)) {
       ASSERT_EQ(t.parent[c], n);
       EXPECT_EQ(t.depth[c], t.depth[n] + 1);
@@ -50,7 +50,7 @@ void CheckShape(const CallTree& t) {
       }
       prev = c;
     }
-    EXPECT_EQ(t.self[n], t.total[n] - children) << t.node_name(n);
+    EXPECT_EQ(t.self(n), t.total[n] - children) << t.node_name(n);
     if (n > 0) {
       EXPECT_LT(n, t.subtree_end[n]);
       EXPECT_LE(t.subtree_end[n], t.subtree_end[t.parent[n]]);
@@ -177,7 +177,6 @@ TEST(CallTreeTest, StepsBuildWhatOneCallBuilds) {
         CallTree t = builder.Take();
         EXPECT_EQ(t.name, whole.name);
         EXPECT_EQ(t.parent, whole.parent);
-        EXPECT_EQ(t.self, whole.self);
         EXPECT_EQ(t.total, whole.total);
         EXPECT_EQ(t.x, whole.x);
         EXPECT_EQ(t.level_nodes, whole.level_nodes);
@@ -302,9 +301,9 @@ TEST(CallTreeTest, ExpandsInlinedFramesCallerFirst) {
   std::vector<std::string> names;
   for (uint32_t n = 0; n < t.size(); ++n) names.push_back(t.node_name(n));
   EXPECT_EQ(names, (std::vector<std::string>{"total", "main", "caller", "inlined", "0x300"}));
-  EXPECT_EQ(t.self[3], 7);
+  EXPECT_EQ(t.self(3), 7);
   EXPECT_EQ(t.total[3], 8);
-  EXPECT_EQ(t.self[4], 1);
+  EXPECT_EQ(t.self(4), 1);
 
   CallTree lines = Tree(p, 0, FrameKey::kFunctionLine);
   EXPECT_EQ(lines.node_name(3), "inlined x.go:30");

@@ -36,7 +36,7 @@ std::map<std::string, int64_t> FlatByFunction(const Profile& p, size_t type) {
   std::map<std::string, int64_t> flat;
   if (!tree.ok()) return flat;
   for (uint32_t n = 1; n < tree->size(); ++n) {
-    if (tree->self[n] != 0) flat[tree->node_name(n)] += tree->self[n];
+    if (tree->self(n) != 0) flat[tree->node_name(n)] += tree->self(n);
   }
   for (auto it = flat.begin(); it != flat.end();) {
     it = it->second == 0 ? flat.erase(it) : std::next(it);

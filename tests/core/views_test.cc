@@ -100,7 +100,7 @@ TEST(Views, SandwichKeepsInlinedFrames) {
   // Real Go profiles inline frames; the callees' root total is the function's cum.
   Profile p = Load("parca/fib.pb.gz");
   CallTree full = Tree(p, 1);
-  std::vector<FunctionRow> rows = BuildFunctionTable(full, full.self, full.total);
+  std::vector<FunctionRow> rows = BuildFunctionTable(full, full.x, full.total);
   ASSERT_FALSE(rows.empty());
   for (const FunctionRow& row : rows) {
     const std::string& name = full.names[row.name];
@@ -114,7 +114,7 @@ TEST(Views, SandwichKeepsInlinedFrames) {
     EXPECT_EQ(ct.node_name(1), name);
     int64_t self = 0;  // recursive functions have self at several depths
     for (uint32_t n = 1; n < ct.size(); ++n) {
-      if (ct.node_name(n) == name) self += ct.self[n];
+      if (ct.node_name(n) == name) self += ct.self(n);
     }
     EXPECT_EQ(self, row.self) << name;
   }
@@ -129,7 +129,7 @@ TEST(Views, FunctionTableMatchesTop) {
     SimplifyFunctionNames(&simplified);  // top prints pprof's simplified names
     CallTree t = Tree(simplified, type);
     std::map<std::string, std::pair<int64_t, int64_t>> mine;
-    for (const FunctionRow& row : BuildFunctionTable(t, t.self, t.total)) {
+    for (const FunctionRow& row : BuildFunctionTable(t, t.x, t.total)) {
       mine[t.names[row.name]] = {row.self, row.total};
     }
     TopOptions options;
@@ -151,10 +151,10 @@ TEST(Views, FunctionTableInStepsIsTheWholeOne) {
   for (const char* file : {"parca/fib.pb.gz", "datakit/cpu.pprof", "dd-trace-go/big-heap.pprof"}) {
     Profile p = Load(file);
     CallTree t = Tree(p, p.num_types() - 1);
-    std::vector<FunctionRow> whole = BuildFunctionTable(t, t.self, t.total);
+    std::vector<FunctionRow> whole = BuildFunctionTable(t, t.x, t.total);
     ASSERT_GT(whole.size(), 10u) << file;
     for (size_t budget : {size_t{1}, size_t{97}}) {
-      FunctionTableBuilder b(t, t.self, t.total);
+      FunctionTableBuilder b(t, t.x, t.total);
       size_t steps = 0;
       double last = b.progress();
       while (!b.Step(budget)) {

@@ -227,7 +227,7 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
         std::string e = "{\"event\":\"select\",\"id\":" + std::to_string(h) + ",\"name\":";
         AppendJsonString(&e, t.node_name(h));
         e += ",\"self\":";
-        AppendJsonInt(&e, (*data.self)[h]);
+        AppendJsonInt(&e, data.self(h));
         e += ",\"total\":";
         AppendJsonInt(&e, (*data.total)[h]);
         e += '}';
@@ -254,7 +254,6 @@ void Viewer_Impl::DrawTooltip(const TreeData& data, uint32_t node, uint32_t zoom
       }
     }
     const std::vector<int64_t>& T = *data.total;
-    const std::vector<int64_t>& S = *data.self;
     auto pct = [](int64_t v, int64_t of) {
       char buf[32];
       snprintf(buf, sizeof(buf), "%.2f%%", of != 0 ? 100.0 * v / of : 0.0);
@@ -269,10 +268,11 @@ void Viewer_Impl::DrawTooltip(const TreeData& data, uint32_t node, uint32_t zoom
                        pct(d.right_total[node], data.comparison_root) + ")\nChange:     " + change +
                        " of share";
     } else {
+      const int64_t self = data.self(node);
       tooltip_values = "Total: " + FormatPretty(T[node], type_unit) + "  " + pct(T[node], T[0]) +
                        " of all, " + pct(T[node], T[zoom]) +
-                       " of zoomed\nSelf:  " + FormatPretty(S[node], type_unit) + "  " +
-                       pct(S[node], T[0]) + " of all, " + pct(S[node], T[zoom]) + " of zoomed";
+                       " of zoomed\nSelf:  " + FormatPretty(self, type_unit) + "  " +
+                       pct(self, T[0]) + " of all, " + pct(self, T[zoom]) + " of zoomed";
     }
   }
   ImGui::BeginTooltip();

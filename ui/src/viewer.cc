@@ -97,7 +97,6 @@ void Show(const CallTree& t, TreeData* data) {
   data->shape = &t;
   data->x = &t.x;
   data->total = &t.total;
-  data->self = &t.self;
   data->level_x = &t.level_x;
   data->level_end = &t.level_end;
 }
@@ -245,7 +244,7 @@ bool Viewer_Impl::StepLoad(Load* l, Status* error) {
   // The top table's rows, counted in steps too.
   l->tree = std::make_unique<CallTree>(l->builder->Take());
   l->builder.reset();
-  l->table = std::make_unique<FunctionTableBuilder>(*l->tree, l->tree->self, l->tree->total);
+  l->table = std::make_unique<FunctionTableBuilder>(*l->tree, l->tree->x, l->tree->total);
   return false;
 }
 
@@ -384,17 +383,14 @@ Status Viewer_Impl::RebuildTrees() {
     const uint32_t n = diff.size();
     diff_x.resize(n);
     diff_total.resize(n);
-    diff_self.resize(n);
     for (uint32_t i = 0; i < n; ++i) {
       diff_x[i] = diff.left_x[i] + diff.right_x[i];
       diff_total[i] = diff.left_total[i] + diff.right_total[i];
-      diff_self[i] = diff.left_self[i] + diff.right_self[i];
     }
     SetLevelCoordinates(diff, diff_x, diff_total, &diff_level_x, &diff_level_end);
     main.shape = &diff;
     main.x = &diff_x;
     main.total = &diff_total;
-    main.self = &diff_self;
     main.level_x = &diff_level_x;
     main.level_end = &diff_level_end;
     main.diff = &diff;
@@ -403,8 +399,8 @@ Status Viewer_Impl::RebuildTrees() {
     RebuildColors(&main);
     // The table has both sides' functions; the sandwich shows the comparison side.
     const DiffTree& td = table_diff ? *table_diff : diff;
-    top.rows = BuildFunctionTable(td, td.right_self, td.right_total);
-    top.base_rows = BuildFunctionTable(td, td.left_self, td.left_total);
+    top.rows = BuildFunctionTable(td, td.right_x, td.right_total);
+    top.base_rows = BuildFunctionTable(td, td.left_x, td.left_total);
     top.names = &td.names;
     top.root = td.right_total[0];
     top.base_root = td.left_total[0];
@@ -455,7 +451,7 @@ Status Viewer_Impl::RebuildTrees() {
     RebuildColors(&main);
     // The top table, from the not-inverted tree.
     const CallTree& tt = table_tree ? *table_tree : tree;
-    top.rows = rows ? std::move(*rows) : BuildFunctionTable(tt, tt.self, tt.total);
+    top.rows = rows ? std::move(*rows) : BuildFunctionTable(tt, tt.x, tt.total);
     top.names = &tt.names;
     top.root = tt.size() ? tt.total[0] : 0;
   }
@@ -950,7 +946,7 @@ std::string Viewer_Impl::State() const {
     o += ",\"total\":";
     AppendJsonInt(&o, (*main.total)[n]);
     o += ",\"self\":";
-    AppendJsonInt(&o, (*main.self)[n]);
+    AppendJsonInt(&o, main.self(n));
     o += ",\"depth\":" + std::to_string(t->depth[n]) + '}';
   };
   o += ",\"rootTotal\":";

@@ -37,7 +37,6 @@ struct TreeData {
   const TreeShape* shape = nullptr;
   const std::vector<int64_t>* x = nullptr;
   const std::vector<int64_t>* total = nullptr;
-  const std::vector<int64_t>* self = nullptr;
   const DiffTree* diff = nullptr;  // set for diff trees: colours by change
   int64_t base_root = 0, comparison_root = 0;
   std::vector<ImU32> name_color;            // per name id
@@ -46,6 +45,7 @@ struct TreeData {
   const std::vector<int64_t>* level_x = nullptr;
   const std::vector<int64_t>* level_end = nullptr;
   bool valid() const { return shape != nullptr && shape->size() > 0; }
+  int64_t self(uint32_t n) const { return NodeSelf(*shape, *x, *total, n); }
 };
 
 // A panel's view state: zoom node, scroll, orientation.
@@ -160,7 +160,7 @@ struct Viewer_Impl {
   std::optional<CallTree> table_tree;  // the not-inverted tree, only when inverted
   DiffTree diff;
   std::optional<DiffTree> table_diff;  // the not-inverted diff, only when inverted
-  std::vector<int64_t> diff_x, diff_total, diff_self, diff_level_x, diff_level_end;
+  std::vector<int64_t> diff_x, diff_total, diff_level_x, diff_level_end;
   TreeData main;
   TopTable top;
   std::string filter_error;  // bad filter regexp, shown beside the filters

@@ -51,8 +51,10 @@ struct FunctionRow {
   int64_t self = 0;
   int64_t total = 0;
 };
-// Rows in name-id order, the root "total" excluded; names with no node are absent.
-std::vector<FunctionRow> BuildFunctionTable(const TreeShape& tree, const std::vector<int64_t>& self,
+// Rows in name-id order, the root "total" excluded; names with no node are absent. `x` and
+// `total` are a side's layout (CallTree::x and total, a DiffTree's left_x and left_total...),
+// which give the self values (NodeSelf).
+std::vector<FunctionRow> BuildFunctionTable(const TreeShape& tree, const std::vector<int64_t>& x,
                                             const std::vector<int64_t>& total);
 
 // BuildFunctionTable in steps, for hosts that must keep drawing: Step(budget) walks about
@@ -60,7 +62,7 @@ std::vector<FunctionRow> BuildFunctionTable(const TreeShape& tree, const std::ve
 // rows. The tree and its arrays must outlive the builder and stay unchanged.
 class FunctionTableBuilder {
  public:
-  FunctionTableBuilder(const TreeShape& tree, const std::vector<int64_t>& self,
+  FunctionTableBuilder(const TreeShape& tree, const std::vector<int64_t>& x,
                        const std::vector<int64_t>& total);
   bool Step(size_t budget);
   double progress() const;  // in [0, 1]
@@ -68,7 +70,7 @@ class FunctionTableBuilder {
 
  private:
   const TreeShape& tree_;
-  const std::vector<int64_t>& self_;
+  const std::vector<int64_t>& x_;
   const std::vector<int64_t>& total_;
   uint32_t next_ = 1;  // the next node in pre-order; the root is not a function
   std::vector<int64_t> self_by_, total_by_;  // per name
