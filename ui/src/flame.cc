@@ -146,14 +146,16 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
       draw_node(a, left, width, y, true);
       continue;
     }
-    // Level-ordered copies of x and x + total: the searches below read contiguous memory.
+    // A level-ordered copy of x: the searches below read contiguous memory. The widths come
+    // from the nodes' totals, read at the few positions the searches stop at.
     const int64_t* LX = data.level_x->data();
-    const int64_t* LE = data.level_end->data();
     const uint32_t* LN = t.level_nodes.data();
-    const size_t hi = t.level_offsets[d + 1];
-    size_t p =
-        std::partition_point(LE + t.level_offsets[d], LE + hi, [&](int64_t e) { return e <= x0; }) -
-        LE;
+    auto width_at = [&](size_t k) { return T[LN[k]]; };
+    const size_t lo = t.level_offsets[d], hi = t.level_offsets[d + 1];
+    // The first node ending past x0: the last one starting at or before x0 when it reaches
+    // past x0 (nodes of a level never overlap), else the first starting after x0.
+    size_t p = std::partition_point(LX + lo, LX + hi, [&](int64_t x) { return x <= x0; }) - LX;
+    if (p > lo && WrapAdd(LX[p - 1], width_at(p - 1)) > x0) --p;
     const int64_t x1 = x0 + span;
     // Adjacent sub-pixel runs grow one placeholder, drawn when a wide node or the end comes.
     float run_x0 = 0, run_x1 = -1;
@@ -167,7 +169,8 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
       if (LX[p] >= x1) break;
       const double rel = static_cast<double>(LX[p] - x0) * scale;
       const float px = left + static_cast<float>(rel);
-      const float pw = static_cast<float>((LE[p] - LX[p]) * scale);
+      const int64_t node_w = width_at(p);
+      const float pw = static_cast<float>(node_w * scale);
       if (pw >= 1.f) {
         flush_run();
         if (dl->VtxBuffer.Size < vtx_budget) draw_node(LN[p], px, pw, y, false);
@@ -188,11 +191,11 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
           std::partition_point(LX + low, LX + probe, [&](int64_t x) { return x < boundary; }) - LX;
       float run_end = std::min(left + static_cast<float>(next_px), left + width);
       // A wide node may start inside this pixel; it can only be the last one skipped.
-      if (next - p > 1 && (LE[next - 1] - LX[next - 1]) * scale >= 1.0) {
+      if (next - p > 1 && width_at(next - 1) * scale >= 1.0) {
         --next;
         run_end = left + static_cast<float>(static_cast<double>(LX[next] - x0) * scale);
       }
-      if (LE[p] > LX[p] || next - p > 1) {
+      if (node_w > 0 || next - p > 1) {
         if (run_x1 >= px - 0.5f) {
           run_x1 = run_end;
         } else {

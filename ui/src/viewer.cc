@@ -98,7 +98,6 @@ void Show(const CallTree& t, TreeData* data) {
   data->x = &t.x;
   data->total = &t.total;
   data->level_x = &t.level_x;
-  data->level_end = &t.level_end;
 }
 
 // The value column named `name` in `p` ("" = the default); InvalidArgument when absent.
@@ -387,12 +386,11 @@ Status Viewer_Impl::RebuildTrees() {
       diff_x[i] = diff.left_x[i] + diff.right_x[i];
       diff_total[i] = diff.left_total[i] + diff.right_total[i];
     }
-    SetLevelCoordinates(diff, diff_x, diff_total, &diff_level_x, &diff_level_end);
+    SetLevelCoordinates(diff, diff_x, &diff_level_x);
     main.shape = &diff;
     main.x = &diff_x;
     main.total = &diff_total;
     main.level_x = &diff_level_x;
-    main.level_end = &diff_level_end;
     main.diff = &diff;
     main.base_root = diff.left_total[0];
     main.comparison_root = diff.right_total[0];
