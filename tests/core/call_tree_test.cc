@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <cstdlib>
 #include <map>
 
 #include "pyrolens/folded.h"
@@ -270,6 +271,24 @@ TEST(CallTreeTest, FlameGraphOfATinyFoldedProfile) {
   EXPECT_EQ(one.levels.size(), 3u);
   EXPECT_EQ(one.levels[2], (std::vector<int64_t>{0, 10, 10, 2}));
   EXPECT_EQ(one.max_self, 10);
+}
+
+// Self values are not stored but read off the layout (where the first child starts); they
+// are the stacks ending at a node, negative values and all.
+TEST(CallTreeTest, SelfIsWhatEndsAtTheNodeNegativeValuesToo) {
+  Result<Profile> p = ReadFolded("main;a;b 3\nmain;a 2\nmain 4\nmain;c 5\n");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  for (int sign : {1, -1}) {
+    for (int64_t& v : p->values) v = std::abs(v) * sign;
+    CallTree t = Tree(*p);
+    if (sign > 0) CheckShape(t);  // which also has x ascend along each level
+    std::map<std::string, int64_t> self;
+    for (uint32_t n = 0; n < t.size(); ++n) self[t.node_name(n)] = t.self(n);
+    EXPECT_EQ(self, (std::map<std::string, int64_t>{
+                        {"total", 0}, {"main", 4 * sign}, {"a", 2 * sign}, {"b", 3 * sign},
+                        {"c", 5 * sign}}));
+    EXPECT_EQ(t.total[0], 14 * sign);
+  }
 }
 
 // Inlined frames: one location with lines [inlined (callee), caller] expands to
