@@ -3,7 +3,7 @@
 //                                 bytes, plain_bytes_per_second the uncompressed pprof
 //   Merge360/shared_stacks:1|0    merge 360 ten-second CPU profiles (one hour); budget 100 ms
 //                                 for one service's profiles (1), worst case disjoint (0)
-//   BuildCallTree/level_coordinates:0|1, FlameGraphLevels/max_nodes:0|16384
+//   BuildCallTree, FlameGraphLevels/max_nodes:0|16384
 //                                 the call tree of the 2M-sample profile and its
 //                                 flame-graph levels (Pyroscope's encoding)
 // Inputs are generated once per process, outside the timed loops.
@@ -148,21 +148,17 @@ const CallTree& BigTree() {
   return *tree;
 }
 
-// level_coordinates:1 is the tree the viewer builds (CallTreeOptions::level_coordinates).
 void BM_BuildCallTree(benchmark::State& state) {
   const Profile& p = BigProfile();
-  CallTreeOptions options;
-  options.level_coordinates = state.range(0) != 0;
   size_t nodes = 0;
   for (auto _ : state) {
-    Result<CallTree> t = BuildCallTree(p, options);
+    Result<CallTree> t = BuildCallTree(p);
     nodes = t.ok() ? t->size() : 0;
     benchmark::DoNotOptimize(nodes);
   }
   state.counters["nodes"] = static_cast<double>(nodes);
 }
-BENCHMARK(BM_BuildCallTree)->ArgName("level_coordinates")->Arg(0)->Arg(1)->Unit(
-    benchmark::kMillisecond);
+BENCHMARK(BM_BuildCallTree)->Unit(benchmark::kMillisecond);
 
 void BM_FlameGraphLevels(benchmark::State& state) {
   const CallTree& tree = BigTree();

@@ -164,12 +164,6 @@ void IndexShape(TreeShape* t) {
 
 }  // namespace
 
-void SetLevelCoordinates(const TreeShape& t, const std::vector<int64_t>& x,
-                         std::vector<int64_t>* level_x) {
-  level_x->resize(t.level_nodes.size());
-  for (size_t k = 0; k < t.level_nodes.size(); ++k) (*level_x)[k] = x[t.level_nodes[k]];
-}
-
 namespace {
 
 // Pyroscope's layout (self first, then children left to right) of pre-order nodes [b, e),
@@ -487,7 +481,6 @@ class CallTreeBuilder::Impl {
       v->reserve(n);
     }
     for (auto* v : {&tree_.total, &tree_.x}) v->reserve(n);
-    if (options_.level_coordinates) tree_.level_x.reserve(n);
     path_.assign(1, AddNode(root_name_, kNone, 0));
     per_depth_.assign(1, 1);
     Next(kNodes);
@@ -514,7 +507,6 @@ class CallTreeBuilder::Impl {
     }
     tree_.total.resize(tree_.size());
     tree_.level_nodes.resize(tree_.size());
-    if (options_.level_coordinates) tree_.level_x.resize(tree_.size());
     if (i_ < order_.size()) return;
     EndPath(0);
     // What the phases kept is not needed any more.
@@ -562,20 +554,11 @@ class CallTreeBuilder::Impl {
     Next(kLevels);
   }
 
-  // The level index, and with level_coordinates each position's x, written in the same
-  // pass: the nodes are read in order, and each level's positions are written in order too
-  // (level_x grew with the nodes, so that its pages were first touched a step at a time).
+  // The level index (level_nodes grew with the nodes, so that its pages were first touched
+  // a step at a time).
   void Levels(size_t budget, size_t* spent) {
     uint32_t end = RangeEnd(budget - *spent);
-    if (options_.level_coordinates) {
-      for (uint32_t i = static_cast<uint32_t>(i_); i < end; ++i) {
-        uint32_t k = fill_[tree_.depth[i]]++;
-        tree_.level_nodes[k] = i;
-        tree_.level_x[k] = tree_.x[i];
-      }
-    } else {
-      FillLevels(&tree_, &fill_, static_cast<uint32_t>(i_), end);
-    }
+    FillLevels(&tree_, &fill_, static_cast<uint32_t>(i_), end);
     *spent += end - i_;
     i_ = end;
     if (i_ == tree_.size()) Next(kDone);

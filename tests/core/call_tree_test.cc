@@ -159,7 +159,6 @@ TEST(CallTreeTest, StepsBuildWhatOneCallBuilds) {
       for (size_t budget : {1, 97, 5000}) {
         CallTreeOptions options;
         options.sample_type = type;
-        options.level_coordinates = budget == 97;
         CallTreeBuilder builder(p, options);
         size_t steps = 0;
         double last = 0;
@@ -182,14 +181,6 @@ TEST(CallTreeTest, StepsBuildWhatOneCallBuilds) {
         EXPECT_EQ(t.x, whole.x);
         EXPECT_EQ(t.level_nodes, whole.level_nodes);
         for (uint32_t n = 0; n < t.size(); n += 97) EXPECT_EQ(t.node_name(n), whole.node_name(n));
-        if (options.level_coordinates) {
-          ASSERT_EQ(t.level_x.size(), t.size());
-          for (size_t k = 0; k < t.size(); ++k) {
-            EXPECT_EQ(t.level_x[k], whole.x[whole.level_nodes[k]]);
-          }
-        } else {
-          EXPECT_TRUE(t.level_x.empty());
-        }
       }
     }
   }

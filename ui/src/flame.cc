@@ -146,16 +146,27 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
       draw_node(a, left, width, y, true);
       continue;
     }
-    // A level-ordered copy of x: the searches below read contiguous memory. The widths come
-    // from the nodes' totals, read at the few positions the searches stop at.
-    const int64_t* LX = data.level_x->data();
+    // Positions along the level (x ascends): the x and width of the node at each.
     const uint32_t* LN = t.level_nodes.data();
+    auto x_at = [&](size_t k) { return X[LN[k]]; };
     auto width_at = [&](size_t k) { return T[LN[k]]; };
+    // The first position in [a, b) whose x is not `before`, by binary search.
+    auto first_not = [&](size_t a, size_t b, auto before) {
+      while (a < b) {
+        const size_t m = a + (b - a) / 2;
+        if (before(x_at(m))) {
+          a = m + 1;
+        } else {
+          b = m;
+        }
+      }
+      return a;
+    };
     const size_t lo = t.level_offsets[d], hi = t.level_offsets[d + 1];
     // The first node ending past x0: the last one starting at or before x0 when it reaches
     // past x0 (nodes of a level never overlap), else the first starting after x0.
-    size_t p = std::partition_point(LX + lo, LX + hi, [&](int64_t x) { return x <= x0; }) - LX;
-    if (p > lo && WrapAdd(LX[p - 1], width_at(p - 1)) > x0) --p;
+    size_t p = first_not(lo, hi, [&](int64_t x) { return x <= x0; });
+    if (p > lo && WrapAdd(x_at(p - 1), width_at(p - 1)) > x0) --p;
     const int64_t x1 = x0 + span;
     // Adjacent sub-pixel runs grow one placeholder, drawn when a wide node or the end comes.
     float run_x0 = 0, run_x1 = -1;
@@ -166,8 +177,8 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
       run_x1 = -1;
     };
     while (p < hi) {
-      if (LX[p] >= x1) break;
-      const double rel = static_cast<double>(LX[p] - x0) * scale;
+      if (x_at(p) >= x1) break;
+      const double rel = static_cast<double>(x_at(p) - x0) * scale;
       const float px = left + static_cast<float>(rel);
       const int64_t node_w = width_at(p);
       const float pw = static_cast<float>(node_w * scale);
@@ -182,18 +193,17 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
       const int64_t boundary = x0 + static_cast<int64_t>(std::ceil(next_px / scale));
       // Galloping search: the next pixel's first node is usually a few nodes away.
       size_t low = p + 1, probe = p + 1, step = 1;
-      while (probe < hi && LX[probe] < boundary) {
+      while (probe < hi && x_at(probe) < boundary) {
         low = probe + 1;
         probe += std::min(step, hi - probe);
         step *= 2;
       }
-      size_t next =
-          std::partition_point(LX + low, LX + probe, [&](int64_t x) { return x < boundary; }) - LX;
+      size_t next = first_not(low, probe, [&](int64_t x) { return x < boundary; });
       float run_end = std::min(left + static_cast<float>(next_px), left + width);
       // A wide node may start inside this pixel; it can only be the last one skipped.
       if (next - p > 1 && width_at(next - 1) * scale >= 1.0) {
         --next;
-        run_end = left + static_cast<float>(static_cast<double>(LX[next] - x0) * scale);
+        run_end = left + static_cast<float>(static_cast<double>(x_at(next) - x0) * scale);
       }
       if (node_w > 0 || next - p > 1) {
         if (run_x1 >= px - 0.5f) {

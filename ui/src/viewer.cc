@@ -80,16 +80,15 @@ Result<Profile> Transform(const Profile& in, const ProfileFilter& filter, bool c
   return p;
 }
 
-// Options of a tree of column `type`; a panel draws it when `drawn`.
-CallTreeOptions TreeOptions(size_t type, bool drawn) {
+// Options of a tree of column `type`.
+CallTreeOptions TreeOptions(size_t type) {
   CallTreeOptions options;
   options.sample_type = type;
-  options.level_coordinates = drawn;
   return options;
 }
 
-Result<CallTree> Tree(const Profile& p, size_t type, bool drawn) {
-  return BuildCallTree(p, TreeOptions(type, drawn));
+Result<CallTree> Tree(const Profile& p, size_t type) {
+  return BuildCallTree(p, TreeOptions(type));
 }
 
 // Points `data` at a call tree's arrays.
@@ -97,7 +96,6 @@ void Show(const CallTree& t, TreeData* data) {
   data->shape = &t;
   data->x = &t.x;
   data->total = &t.total;
-  data->level_x = &t.level_x;
 }
 
 // The value column named `name` in `p` ("" = the default); InvalidArgument when absent.
@@ -229,7 +227,7 @@ bool Viewer_Impl::StepLoad(Load* l, Status* error) {
         !collapse && !invert && type.ok()) {
       l->type = *type;
       l->builder =
-          std::make_unique<CallTreeBuilder>(*l->profile, TreeOptions(*type, /*drawn=*/true));
+          std::make_unique<CallTreeBuilder>(*l->profile, TreeOptions(*type));
     }
     return l->builder == nullptr;
   }
@@ -369,10 +367,10 @@ Status Viewer_Impl::RebuildTrees() {
       if (invert) {
         Profile inverted = use;
         InvertStacks(&inverted);
-        ASSIGN_OR_RETURN(trees[i], Tree(inverted, type, /*drawn=*/false));
-        ASSIGN_OR_RETURN(plain_trees[i], Tree(use, type, /*drawn=*/false));
+        ASSIGN_OR_RETURN(trees[i], Tree(inverted, type));
+        ASSIGN_OR_RETURN(plain_trees[i], Tree(use, type));
       } else {
-        ASSIGN_OR_RETURN(trees[i], Tree(use, type, /*drawn=*/false));
+        ASSIGN_OR_RETURN(trees[i], Tree(use, type));
       }
     }
     ASSIGN_OR_RETURN(diff, BuildDiffTree(trees[0], trees[1]));
@@ -386,11 +384,9 @@ Status Viewer_Impl::RebuildTrees() {
       diff_x[i] = diff.left_x[i] + diff.right_x[i];
       diff_total[i] = diff.left_total[i] + diff.right_total[i];
     }
-    SetLevelCoordinates(diff, diff_x, &diff_level_x);
     main.shape = &diff;
     main.x = &diff_x;
     main.total = &diff_total;
-    main.level_x = &diff_level_x;
     main.diff = &diff;
     main.base_root = diff.left_total[0];
     main.comparison_root = diff.right_total[0];
@@ -436,14 +432,14 @@ Status Viewer_Impl::RebuildTrees() {
     if (invert) {
       Profile inverted = *view_source;
       InvertStacks(&inverted);
-      ASSIGN_OR_RETURN(tree, Tree(inverted, type_index, /*drawn=*/true));
-      ASSIGN_OR_RETURN(table_tree, Tree(*view_source, type_index, /*drawn=*/false));
+      ASSIGN_OR_RETURN(tree, Tree(inverted, type_index));
+      ASSIGN_OR_RETURN(table_tree, Tree(*view_source, type_index));
     } else if (prebuilt && view_source == &profiles[prebuilt_profile].profile &&
                type_index == prebuilt_type) {
       tree = std::move(*prebuilt);
       rows = std::move(prebuilt_rows);
     } else {
-      ASSIGN_OR_RETURN(tree, Tree(*view_source, type_index, /*drawn=*/true));
+      ASSIGN_OR_RETURN(tree, Tree(*view_source, type_index));
     }
     Show(tree, &main);
     RebuildColors(&main);
@@ -579,7 +575,7 @@ void Viewer_Impl::RebuildSandwich() {
   for (int side = 0; side < 2; ++side) {
     Profile p = *view_source;
     KeepSandwichSide(&p, selected_name, side ? SandwichSide::kCallees : SandwichSide::kCallers);
-    Result<CallTree> t = Tree(p, type_index, /*drawn=*/true);
+    Result<CallTree> t = Tree(p, type_index);
     if (!t.ok()) {
       ShowError(t.status().message());
       return;

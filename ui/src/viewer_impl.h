@@ -41,8 +41,6 @@ struct TreeData {
   int64_t base_root = 0, comparison_root = 0;
   std::vector<ImU32> name_color;            // per name id
   std::vector<uint8_t> name_match;          // per name id: matches the search
-  // Per level_nodes position: x (CallTree::level_x, or the diff's).
-  const std::vector<int64_t>* level_x = nullptr;
   bool valid() const { return shape != nullptr && shape->size() > 0; }
   int64_t self(uint32_t n) const { return NodeSelf(*shape, *x, *total, n); }
 };
@@ -159,7 +157,7 @@ struct Viewer_Impl {
   std::optional<CallTree> table_tree;  // the not-inverted tree, only when inverted
   DiffTree diff;
   std::optional<DiffTree> table_diff;  // the not-inverted diff, only when inverted
-  std::vector<int64_t> diff_x, diff_total, diff_level_x;
+  std::vector<int64_t> diff_x, diff_total;
   TreeData main;
   TopTable top;
   std::string filter_error;  // bad filter regexp, shown beside the filters

@@ -38,7 +38,6 @@ enum class FrameKey {
 struct CallTreeOptions {
   size_t sample_type = 0;  // value column (index into Profile::sample_types)
   FrameKey key = FrameKey::kFunction;
-  bool level_coordinates = false;  // also fill CallTree::level_x
 };
 
 // The shape shared by CallTree and DiffTree: names, parents and the pre-order indexes.
@@ -75,9 +74,6 @@ struct CallTree : TreeShape {
   std::vector<int64_t> x;      // per node: start along the x axis, in value units
   // Per node: value of stacks ending here.
   int64_t self(uint32_t n) const { return NodeSelf(*this, x, total, n); }
-  // With CallTreeOptions::level_coordinates, per level_nodes position: x, the contiguous
-  // array a flame-graph drawer searches for the visible range of a level.
-  std::vector<int64_t> level_x;
 };
 
 // Builds the call tree of column options.sample_type. Stacks are weighted first (values
@@ -112,11 +108,6 @@ class CallTreeBuilder {
   class Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// Sets `level_x` to the x of the nodes in level_nodes order: what CallTree::level_x holds,
-// for trees laid out otherwise (a diff's summed sides).
-void SetLevelCoordinates(const TreeShape& t, const std::vector<int64_t>& x,
-                         std::vector<int64_t>* level_x);
 
 // The union of two call trees: every path of either, with both sides' values (0 where a
 // side lacks the path). Same invariants as CallTree; children sorted by name.
