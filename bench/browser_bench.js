@@ -14,7 +14,10 @@
 // (from the drop, or from navigation start): how long the page was frozen. The viewer draws on demand, but the page's
 // animation-frame callbacks run at the display's rate whenever the main thread is free.
 // With BENCH_PROFILE=1, one more drop runs under the CPU profiler and prints its 15 largest
-// functions by self time.
+// functions by self time. First, the cost of first touching fresh wasm memory in this
+// Chromium (256 MiB grown, then written): every MiB of a load's peak wasm memory pays it once
+// on the main thread, and the drop row prints what its wasm memory costs that way (at most:
+// the page touched some of it before the drop, starting and warming up).
 // Usage: node bench/browser_bench.js SIZE=/abs/file.pb.gz ...   (SPEEDSCOPE=0 skips speedscope)
 'use strict';
 const fs = require('fs');
@@ -159,8 +162,9 @@ async function pyrolensDrop(browser, origin, url, profile = false) {
     return Object.assign({ start: t.decodeStart - window.__t0, worker: (t.inflateEnd || t.decodeStart) - t.decodeStart,
       viewer: t.decodeEnd - t.decodeStart, firstFrame: t.firstDraw - t.decodeEnd }, loaded.ms);
   });
-  const frame = await interact(page);
-  frame.longest = await page.evaluate(() => window.__longest);
+  // The profiled drop is only for its profile.
+  const frame = profile ? null : await interact(page);
+  if (frame) frame.longest = await page.evaluate(() => window.__longest);
   const out = await finish(page, heap);
   return Object.assign(out, { ms, frame, longest, longestAt, longestTask, phases, cpu });
 }
@@ -241,6 +245,20 @@ async function speedscope(browser, origin, url) {
   return { ms, js, rss, wasm: 0, longest, longestTask };
 }
 
+// ms per MiB of writing fresh wasm memory once, and of writing it again.
+async function firstTouch(browser) {
+  const page = await browser.newPage();
+  const r = await page.evaluate(() => {
+    const n = 256, mem = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
+    mem.grow(n * 16);
+    const bytes = new Uint8Array(mem.buffer, 65536);
+    const time = (v) => { const t = performance.now(); bytes.fill(v); return (performance.now() - t) / n; };
+    return { first: time(1), again: time(2) };
+  });
+  await page.close();
+  return r;
+}
+
 (async () => {
   const inputs = process.argv.slice(2).map((a) => { const i = a.indexOf('='); return [a.slice(0, i), a.slice(i + 1)]; });
   if (!inputs.length) throw new Error('usage: browser_bench.js SIZE=FILE ...');
@@ -257,8 +275,11 @@ async function speedscope(browser, origin, url) {
       `${r.longestTask !== undefined ? ` (longest task ${(r.longestTask / 1000).toFixed(2)} s)` : ''}${note}`;
     console.log(line);
   };
-  console.log(`size  tool             first draw        peak memory (JS heap, wasm, sum; renderer processes), longest main-thread block`);
   try {
+    const touch = await firstTouch(browser);
+    console.log(`# first touch of fresh wasm memory here: ${touch.first.toFixed(2)} ms/MiB ` +
+      `(written again: ${touch.again.toFixed(2)} ms/MiB)`);
+    console.log(`size  tool             first draw        peak memory (JS heap, wasm, sum; renderer processes), longest main-thread block`);
     for (const [size, file] of inputs) {
       const url = `${srv.origin}/data/${size}/${path.basename(file)}`;
       console.log(`# ${size}: ${path.basename(file)} (${(fs.statSync(file).size / 1048576).toFixed(1)} MiB gzip)`);
@@ -269,7 +290,8 @@ async function speedscope(browser, origin, url) {
         const u = await pyrolensUrl(browser, srv.origin, url);
         if (!byUrl || u.ms < byUrl.ms) byUrl = u;
       }
-      row(size, 'pyrolens drop', drop, ` (root total ${drop.total}, ${drop.nodes} nodes)`);
+      row(size, 'pyrolens drop', drop, ` (root total ${drop.total}, ${drop.nodes} nodes; ` +
+        `first touching its wasm memory: at most ${(drop.wasm / 1048576 * touch.first / 1000).toFixed(2)} s)`);
       const p = drop.phases, s = (ms) => `${(ms / 1000).toFixed(2)} s`;
       const pl = `${size.padEnd(5)} pyrolens drop phases: to the load ${s(p.start)}; from there the worker ` +
         `(read, inflate) ended at ${s(p.worker)} and the viewer at ${s(p.viewer)} (its steps: read ${s(p.read)}, ` +
