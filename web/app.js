@@ -285,9 +285,9 @@
   const loadWaiters = new Map();  // load id -> resolve({ok, error?})
   function loadEnded(id) { return new Promise((r) => loadWaiters.set(id, r)); }
   // Loads src: a Blob (a dropped File or a large fetch, never read whole on the page) or
-  // bytes. A file below WORKER_FROM
-  // goes to the viewer as it is, unless the viewer finds that it is not pprof (a format it
-  // reads in one step) and it is not small: then it goes through the worker too (`convert`).
+  // bytes. A file below WORKER_FROM goes to the viewer as it is, unless the viewer finds
+  // that it is not pprof (a format it reads in one step) and it is not small: then it goes
+  // through the worker too (`convert`).
   async function openNow(name, src, convert = false) {
     await ready;
     if (dead) return { ok: false, error: 'viewer is not running' };

@@ -177,8 +177,9 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
       run_x1 = -1;
     };
     while (p < hi) {
-      if (x_at(p) >= x1) break;
-      const double rel = static_cast<double>(x_at(p) - x0) * scale;
+      const int64_t node_x = x_at(p);
+      if (node_x >= x1) break;
+      const double rel = static_cast<double>(node_x - x0) * scale;
       const float px = left + static_cast<float>(rel);
       const int64_t node_w = width_at(p);
       const float pw = static_cast<float>(node_w * scale);
