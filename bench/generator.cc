@@ -369,7 +369,8 @@ class Generator {
                                                256, 512, 1024, 4096, 32768};
     p_->values.reserve(o_.samples * p_->num_types());
     p_->label_offsets.reserve(o_.samples + 1);
-    if (o_.label_cardinality) p_->labels.reserve(o_.samples * 2);
+    if (o_.label_cardinality) p_->sample_labels.reserve(o_.samples * 2);
+    LabelInterner labels(p_);
     for (uint64_t i = 0; i < o_.samples; ++i) {
       if (o_.kind == SampleKind::kCpu) {
         int64_t n = rng_.Below(8) == 0 ? 2 + static_cast<int64_t>(rng_.Below(6)) : 1;
@@ -387,10 +388,10 @@ class Generator {
         thread.str = threads[thread_zipf.Sample(&rng_)];
         span.key = span_key;
         span.str = spans[rng_.Below(o_.label_cardinality)];
-        p_->labels.push_back(thread);
-        p_->labels.push_back(span);
+        labels.Add(thread);
+        labels.Add(span);
       }
-      p_->label_offsets.push_back(static_cast<uint32_t>(p_->labels.size()));
+      p_->label_offsets.push_back(static_cast<uint32_t>(p_->sample_labels.size()));
     }
   }
 

@@ -150,7 +150,9 @@ void CompactSamples(Profile* p, const std::vector<uint8_t>& keep) {
       if (w != i && nt > 0) {
         memmove(&p->values[w * nt], &p->values[i * nt], nt * sizeof(int64_t));
       }
-      for (uint32_t j = old_begin; j < old_end; ++j) p->labels[label_w++] = p->labels[j];
+      for (uint32_t j = old_begin; j < old_end; ++j) {
+        p->sample_labels[label_w++] = p->sample_labels[j];
+      }
       p->label_offsets[w + 1] = label_w;
       ++w;
     }
@@ -158,7 +160,7 @@ void CompactSamples(Profile* p, const std::vector<uint8_t>& keep) {
   }
   p->sample_stack.resize(w);
   p->values.resize(w * nt);
-  p->labels.resize(label_w);
+  p->sample_labels.resize(label_w);
   p->label_offsets.resize(w + 1);
 }
 
@@ -312,7 +314,7 @@ std::unordered_map<std::string, std::string> NumLabelUnits(const Profile& p) {
     for (size_t t = 0; t < nt && zero; ++t) zero = v[t] == 0;
     if (zero) continue;
     for (uint32_t j = p.label_offsets[i]; j < p.label_offsets[i + 1]; ++j) {
-      const Label& l = p.labels[j];
+      const Label& l = p.label(j);
       if (l.str != 0 || (l.num == 0 && l.num_unit == 0)) continue;
       std::string& u = units[p.str(l.key)];
       if (u.empty() && l.num_unit != 0) u = p.str(l.num_unit);
@@ -339,7 +341,7 @@ class TagMatcher {
     uint32_t b = p_.label_offsets[sample], e = p_.label_offsets[sample + 1];
     if (f_.numeric) {
       for (uint32_t j = b; j < e; ++j) {
-        const Label& l = p_.labels[j];
+        const Label& l = p_.label(j);
         if (l.str != 0 || (l.num == 0 && l.num_unit == 0)) continue;
         if (!f_.key.empty() && !KeyOk(l.key)) continue;
         auto it = units_->find(p_.str(l.key));
@@ -350,7 +352,7 @@ class TagMatcher {
     }
     if (!f_.key.empty()) {
       for (uint32_t j = b; j < e; ++j) {
-        const Label& l = p_.labels[j];
+        const Label& l = p_.label(j);
         if (l.str == 0 || !KeyOk(l.key)) continue;
         for (size_t r = 0; r < f_.regexes.size(); ++r) {
           if (Cached(r, l.key, l.str, false)) return true;
@@ -361,7 +363,7 @@ class TagMatcher {
     for (size_t r = 0; r < f_.regexes.size(); ++r) {
       bool found = false;
       for (uint32_t j = b; j < e && !found; ++j) {
-        const Label& l = p_.labels[j];
+        const Label& l = p_.label(j);
         if (l.str != 0) found = Cached(r, l.key, l.str, true);
       }
       if (!found) return false;

@@ -407,6 +407,7 @@ class Builder {
     p_.values.reserve(n * columns.size());
     p_.label_offsets.reserve(n + 1);
     StringId context_key = 0;
+    LabelInterner labels(&p_);
     for (size_t i = 0; i < n; ++i) {
       const int64_t* row = wide_.data() + i * kNumColumns;
       for (int c : columns) p_.values.push_back(row[c]);
@@ -414,16 +415,16 @@ class Builder {
         Label l;
         l.key = thread_key_;
         l.str = sample_thread_[i];
-        p_.labels.push_back(l);
+        labels.Add(l);
       }
       if (sample_context_[i] != 0) {
         if (context_key == 0) context_key = p_.strings.Intern(kJfrContextLabel);
         Label l;
         l.key = context_key;
         l.num = sample_context_[i];
-        p_.labels.push_back(l);
+        labels.Add(l);
       }
-      p_.label_offsets.push_back(static_cast<uint32_t>(p_.labels.size()));
+      p_.label_offsets.push_back(static_cast<uint32_t>(p_.sample_labels.size()));
     }
     if (any_time_) {
       p_.time_nanos = start_;

@@ -117,7 +117,7 @@ bool SameValueType(const Profile& a, ValueType x, const Profile& b, ValueType y)
 Status CheckShape(const Profile& p, size_t index) {
   size_t n = p.num_samples();
   if (p.values.size() != n * p.num_types() || p.label_offsets.size() != n + 1 ||
-      p.label_offsets.back() > p.labels.size() || p.stack_offsets.empty() ||
+      p.label_offsets.back() > p.sample_labels.size() || p.stack_offsets.empty() ||
       p.stack_offsets.back() > p.stack_locations.size()) {
     return Status::Corruption(Format("merge: profile %zu: inconsistent sample arrays", index));
   }
@@ -133,7 +133,7 @@ Status CheckShape(const Profile& p, size_t index) {
 
 class Merger {
  public:
-  Merger() : stacks_(&out_) { strings_.Insert(HashBytes("", 0), 0); }
+  Merger() : stacks_(&out_), label_interner_(&out_) { strings_.Insert(HashBytes("", 0), 0); }
 
   Status CombineHeaders(const std::vector<const Profile*>& in) {
     const Profile& first = *in[0];
@@ -233,7 +233,7 @@ class Merger {
       uint32_t set = 0;
       uint32_t lb = src.label_offsets[i], le = src.label_offsets[i + 1];
       if (lb != le) {
-        if (lb > le || le > src.labels.size()) return Bad(Format("sample %zu: labels", i));
+        if (lb > le || le > src.sample_labels.size()) return Bad(Format("sample %zu: labels", i));
         set = MapLabels(lb, le);
         if (set == kNone) return Bad(Format("sample %zu: label string", i));
       }
@@ -342,25 +342,23 @@ class Merger {
       uint64_t key = sample_keys_[i];
       out_.sample_stack.push_back(static_cast<uint32_t>(key >> 32));
       uint32_t set = static_cast<uint32_t>(key);
-      size_t first = out_.labels.size();
+      labels_.clear();
       for (uint32_t w = set_offsets_[set]; w < set_offsets_[set + 1]; w += 3) {
         Label l;
         l.key = static_cast<StringId>(set_words_[w] >> 32);
         l.str = static_cast<StringId>(set_words_[w]);
         l.num = static_cast<int64_t>(set_words_[w + 1]);
         l.num_unit = static_cast<StringId>(set_words_[w + 2]);
-        out_.labels.push_back(l);
+        labels_.push_back(l);
       }
-      if (out_.labels.size() - first > 1) {
-        // pprof writes string labels, then numeric ones, each sorted by key name.
-        std::stable_sort(out_.labels.begin() + first, out_.labels.end(),
-                         [&](const Label& a, const Label& b) {
-                           bool an = a.str == 0, bn = b.str == 0;
-                           if (an != bn) return bn;
-                           return out_.strings[a.key] < out_.strings[b.key];
-                         });
-      }
-      out_.label_offsets.push_back(static_cast<uint32_t>(out_.labels.size()));
+      // pprof writes string labels, then numeric ones, each sorted by key name.
+      std::stable_sort(labels_.begin(), labels_.end(), [&](const Label& a, const Label& b) {
+        bool an = a.str == 0, bn = b.str == 0;
+        if (an != bn) return bn;
+        return out_.strings[a.key] < out_.strings[b.key];
+      });
+      for (const Label& l : labels_) label_interner_.Add(l);
+      out_.label_offsets.push_back(static_cast<uint32_t>(out_.sample_labels.size()));
       bool zero = true;
       for (size_t t = 0; t < k; ++t) zero = zero && out_.values[i * k + t] == 0;
       has_zero = has_zero || zero;
@@ -550,7 +548,8 @@ class Merger {
     uint64_t* r = ranks_.data();
     size_t m = 0;
     for (uint32_t j = lb; j < le; ++j) {
-      const Label& l = src_->labels[j];
+      if (src_->sample_labels[j] >= src_->label_table.size()) return kNone;
+      const Label& l = src_->label(j);
       uint64_t key = Str(l.key), a, num = 0, unit = 0;
       if (key == kNone) return kNone;
       if (l.str != 0) {
@@ -604,6 +603,7 @@ class Merger {
 
   Profile out_;
   StackInterner stacks_;
+  LabelInterner label_interner_;
   size_t num_types_ = 0;
 
   // The current input and its id translations (reused across inputs).
@@ -627,6 +627,7 @@ class Merger {
   std::vector<Line> line_scratch_;
   std::vector<uint32_t> locs_;
   std::vector<uint64_t> words_, ranks_;
+  std::vector<Label> labels_;
 };
 
 Result<Profile> MergeOnce(const std::vector<const Profile*>& profiles, bool* has_zero) {

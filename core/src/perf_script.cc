@@ -185,8 +185,7 @@ Result<Profile> ReadPerfScript(std::string_view text) {
   std::unordered_map<std::string, uint32_t> column_of;  // event -> value column
   std::unordered_map<std::string, uint32_t> sample_of;  // stack, labels, event -> sample
   std::vector<std::vector<int64_t>> columns;            // per column, per sample
-  std::vector<uint32_t> sample_labels;                  // first label of each sample
-  std::vector<Label> labels;
+  LabelInterner labels(&p);
   StringId comm_key = p.strings.Intern("comm"), pid_key = p.strings.Intern("pid"),
            tid_key = p.strings.Intern("tid");
   std::vector<uint32_t> locs;
@@ -228,10 +227,10 @@ Result<Profile> ReadPerfScript(std::string_view text) {
     if (added) {
       p.sample_stack.push_back(stack);
       for (auto& c : columns) c.push_back(0);
-      if (comm != 0) p.labels.push_back({comm_key, comm, 0, 0});
-      if (pid != 0) p.labels.push_back({pid_key, pid, 0, 0});
-      if (tid != 0) p.labels.push_back({tid_key, tid, 0, 0});
-      p.label_offsets.push_back(static_cast<uint32_t>(p.labels.size()));
+      if (comm != 0) labels.Add({comm_key, comm, 0, 0});
+      if (pid != 0) labels.Add({pid_key, pid, 0, 0});
+      if (tid != 0) labels.Add({tid_key, tid, 0, 0});
+      p.label_offsets.push_back(static_cast<uint32_t>(p.sample_labels.size()));
     }
     ++columns[col->second][it->second];
     if (h.period >= 0) columns[period_col][it->second] += h.period;

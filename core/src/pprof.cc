@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <deque>
 #include <unordered_map>
+#include <utility>
 
 #include "profile.pb.h"
 #include "pprof_reader.h"
@@ -113,6 +114,9 @@ class PprofReader::Impl {
         if (pos_ == size_) {
           RETURN_IF_ERROR(ResolveTables());
           FindDeferredError();
+          // Sized once: regrowing tens of MB of stacks copied them and left holes.
+          p_.stack_offsets.reserve(raw_.size() + 1);
+          p_.stack_locations.reserve(raw_ids_);
           Next(kStacks);
         }
         return false;
@@ -397,15 +401,18 @@ class PprofReader::Impl {
         case 4: RETURN_IF_ERROR(LocationMsg(in, wt)); break;
         case 5: RETURN_IF_ERROR(FunctionMsg(in, wt)); break;
         case 6: {
-          std::string name = Format("string_table[%u]", p_.strings.size() - 1 + seen_string_);
+          // Named only for an error: a profile has hundreds of thousands of strings.
+          auto name = [&] {
+            return Format("string_table[%u]", p_.strings.size() - 1 + seen_string_);
+          };
           uint32_t len;
           std::string s;
-          if (wt != kLengthDelimited) return Bad(name, at, "expected a length-delimited string");
+          if (wt != kLengthDelimited) return Bad(name(), at, "expected a length-delimited string");
           if (!in->ReadVarint32(&len) || !in->ReadString(&s, static_cast<int>(len))) {
-            return Truncated(name, at);
+            return Truncated(name(), at);
           }
           if (!seen_string_) {
-            if (!s.empty()) return Bad(name, at, "string_table[0] must be empty");
+            if (!s.empty()) return Bad(name(), at, "string_table[0] must be empty");
             seen_string_ = true;
           } else {
             p_.strings.Add(s);
@@ -527,9 +534,13 @@ class PprofReader::Impl {
     for (size_t i = 0; i < p_.functions.size(); ++i) {
       const Function& f = p_.functions[i];
       size_t at = function_at_[i];
-      RETURN_IF_ERROR(CheckString(f.name, Format("function[%zu].name", i), at));
-      RETURN_IF_ERROR(CheckString(f.system_name, Format("function[%zu].system_name", i), at));
-      RETURN_IF_ERROR(CheckString(f.filename, Format("function[%zu].filename", i), at));
+      for (auto [id, field] : {std::pair(f.name, "name"), std::pair(f.system_name, "system_name"),
+                               std::pair(f.filename, "filename")}) {
+        // Named only for an error: there may be hundreds of thousands of functions.
+        if (id >= p_.strings.size()) {
+          return CheckString(id, Format("function[%zu].%s", i, field), at);
+        }
+      }
     }
     for (size_t i = 0; i < p_.locations.size(); ++i) {
       Location& loc = p_.locations[i];
@@ -617,8 +628,8 @@ class PprofReader::Impl {
     if (top >= label_records_.back().index) {
       label_records_.push_back({top + 1, p_.sample_stack.size(), end_at});
     }
-    p_.labels.push_back({static_cast<StringId>(key), static_cast<StringId>(str),
-                         static_cast<int64_t>(num), static_cast<StringId>(unit)});
+    labels_.push_back({static_cast<StringId>(key), static_cast<StringId>(str),
+                       static_cast<int64_t>(num), static_cast<StringId>(unit)});
   }
 
   // Reads the sample message [p, end) straight from its bytes when it holds what encoders
@@ -627,9 +638,9 @@ class PprofReader::Impl {
   // reader then reads it, errors and all.
   bool FastSample(const uint8_t* p, const uint8_t* end, const uint8_t** packed,
                   uint32_t* packed_len) {
-    const size_t labels = p_.labels.size(), records = label_records_.size();
+    const size_t records = label_records_.size();
     auto fail = [&] {
-      p_.labels.resize(labels);
+      labels_.clear();
       label_records_.resize(records);
       vals_.clear();
       *packed = nullptr;
@@ -674,6 +685,7 @@ class PprofReader::Impl {
     auto field_name = [](int which) -> const std::string& { return SampleField(which); };
     ids_.clear();
     vals_.clear();
+    labels_.clear();
     const uint8_t* packed = nullptr;
     uint32_t packed_len = 0;
     int location_fields = 0;
@@ -760,7 +772,7 @@ class PprofReader::Impl {
     if (stack == kNone) {
       if (key == packed) {
         const uint8_t* p = packed;
-        for (uint64_t v; p != packed + packed_len;) {
+        for (uint64_t v; p != packed + packed_len; ++raw_ids_) {
           const uint8_t* id_at = p;
           if (ScanVarint(&p, packed + packed_len, &v) != 1) {
             return Truncated(field_name(kLocationId), id_at - data_);
@@ -768,6 +780,7 @@ class PprofReader::Impl {
         }
       } else {  // kept where it stays put
         key = reinterpret_cast<const uint8_t*>(unpacked_keys_.emplace_back(key_).data());
+        raw_ids_ += ids_.size();
       }
       stack = static_cast<uint32_t>(raw_.size());
       raw_.push_back({key, key_len, 0, p_.sample_stack.size(), at});
@@ -776,7 +789,8 @@ class PprofReader::Impl {
     p_.sample_stack.push_back(stack);
     if (p_.sample_stack.size() == kSizing) Reserve(in->CurrentPosition());
     for (uint64_t v : vals_) p_.values.push_back(static_cast<int64_t>(v));
-    p_.label_offsets.push_back(static_cast<uint32_t>(p_.labels.size()));
+    for (const Label& l : labels_) label_interner_.Add(l);
+    p_.label_offsets.push_back(static_cast<uint32_t>(p_.sample_labels.size()));
     return Status();
   }
 
@@ -786,12 +800,12 @@ class PprofReader::Impl {
   void Reserve(size_t end) {
     const uint64_t scale = (size_ - first_sample_at_) * 17 / 16 / (end - first_sample_at_);
     const uint64_t n = kSizing * scale, values = p_.values.size() * scale,
-                   labels = p_.labels.size() * scale;
-    if (n * 8 + values * sizeof(int64_t) + labels * sizeof(Label) > 2 * uint64_t{size_}) return;
+                   labels = p_.sample_labels.size() * scale;
+    if (n * 8 + values * sizeof(int64_t) + labels * 4 > 2 * uint64_t{size_}) return;
     p_.sample_stack.reserve(n);
     p_.label_offsets.reserve(n + 1);
     p_.values.reserve(values);
-    p_.labels.reserve(labels);
+    p_.sample_labels.reserve(labels);
   }
 
   // The first sample at fault in the checks that waited for the tables (its label string
@@ -868,6 +882,7 @@ class PprofReader::Impl {
   bool seen_string_ = false;
   Profile p_;
   StackInterner stacks_{&p_};
+  LabelInterner label_interner_{&p_};
   IdMap function_ids_, location_ids_;
   std::vector<uint64_t> line_function_ids_, location_mapping_ids_;
   // Where entries start, for errors found once the string table and ids are known.
@@ -883,6 +898,7 @@ class PprofReader::Impl {
   };
   RawStackCache raw_stacks_;
   std::vector<RawStack> raw_;  // in order of first sample
+  size_t raw_ids_ = 0;         // location ids in raw_, all told
   std::deque<std::string> unpacked_keys_;  // keys of stacks not written as one packed field
   std::string key_;
   size_t first_sample_at_ = 0;
@@ -902,6 +918,7 @@ class PprofReader::Impl {
   size_t deferred_sample_ = SIZE_MAX;
   Status deferred_;
   std::vector<uint64_t> ids_, vals_;
+  std::vector<Label> labels_;  // the sample's, interned once it is read whole
   std::vector<uint32_t> locs_;
 };
 
@@ -966,7 +983,7 @@ std::string WritePprof(const Profile& p, bool gzip) {
     const int64_t* v = p.sample_values(i);
     for (size_t t = 0; t < p.num_types(); ++t) s->add_value(v[t]);
     for (uint32_t j = p.label_offsets[i]; j < p.label_offsets[i + 1]; ++j) {
-      const Label& l = p.labels[j];
+      const Label& l = p.label(j);
       auto* ol = s->add_label();
       ol->set_key(l.key);
       ol->set_str(l.str);

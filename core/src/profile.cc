@@ -1,5 +1,6 @@
 #include "pyrolens/profile.h"
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstring>
 
@@ -143,6 +144,61 @@ uint32_t StackInterner::Intern(const uint32_t* locs, size_t n) {
   hashes_.push_back(h);
   slots_[i] = id;
   if (hashes_.size() * 2 > slots_.size()) Rehash(slots_.size() * 2);
+  return id;
+}
+
+namespace {
+
+uint64_t HashLabel(const Label& l) {
+  return Mix64((uint64_t{l.key} << 32 | l.str) ^ Mix64(static_cast<uint64_t>(l.num) + l.num_unit));
+}
+
+}  // namespace
+
+LabelInterner::LabelInterner(Profile* profile) : profile_(profile) {
+  size_t buckets = 1024;
+  while (buckets < profile_->label_table.size() * 2) buckets <<= 1;
+  Rehash(buckets);
+}
+
+void LabelInterner::Rehash(size_t buckets) {
+  slots_.assign(buckets, kNone);
+  const std::vector<Label>& table = profile_->label_table;
+  for (uint32_t id = 0; id < table.size(); ++id) {
+    size_t i = HashLabel(table[id]) & (buckets - 1);
+    while (slots_[i] != kNone) i = (i + 1) & (buckets - 1);
+    slots_[i] = id;
+  }
+}
+
+uint32_t LabelInterner::Intern(const Label& l) {
+  std::vector<Label>& table = profile_->label_table;
+  const bool string_label = l.str != 0 && l.num == 0 && l.num_unit == 0;
+  if (string_label && l.str < by_str_.size()) {
+    const uint64_t e = by_str_[l.str];
+    if (static_cast<uint32_t>(e) != kNone && e >> 32 == l.key) return static_cast<uint32_t>(e);
+  }
+  const size_t mask = slots_.size() - 1;
+  size_t i = HashLabel(l) & mask;
+  uint32_t id = kNone;
+  for (; slots_[i] != kNone; i = (i + 1) & mask) {
+    if (table[slots_[i]] == l) {
+      id = slots_[i];
+      break;
+    }
+  }
+  if (id == kNone) {
+    id = static_cast<uint32_t>(table.size());
+    table.push_back(l);
+    slots_[i] = id;
+    if (table.size() * 2 > slots_.size()) Rehash(slots_.size() * 2);
+  }
+  // Grown only within a few times the labels so far: a string id may be anything a file
+  // says (readers check them later).
+  if (string_label && l.str >= by_str_.size() && l.str < 4 * table.size() + 4096) {
+    by_str_.resize(std::max<size_t>(l.str + 1, 2 * by_str_.size()), kNone);
+  }
+  if (string_label && l.str < by_str_.size()) by_str_[l.str] = uint64_t{l.key} << 32 | id;
   return id;
 }
 

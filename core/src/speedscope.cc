@@ -258,6 +258,7 @@ Profile Reader::Finish() {
   p_.default_sample_type = p_.sample_types[0].type;
   p_.period_type = p_.sample_types[0];
   StringId key = p_.strings.Intern("profile");
+  LabelInterner labels(&p_);
   for (size_t r = 0; r < row_stack_.size(); ++r) {
     p_.sample_stack.push_back(row_stack_[r]);
     for (const auto& col : row_values_) p_.values.push_back(col[r]);
@@ -265,9 +266,9 @@ Profile Reader::Finish() {
       Label l;
       l.key = key;
       l.str = row_name_[r];
-      p_.labels.push_back(l);
+      labels.Add(l);
     }
-    p_.label_offsets.push_back(static_cast<uint32_t>(p_.labels.size()));
+    p_.label_offsets.push_back(static_cast<uint32_t>(p_.sample_labels.size()));
   }
   return std::move(p_);
 }

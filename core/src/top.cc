@@ -434,7 +434,7 @@ int64_t ComputeTotal(const Profile& p, size_t type) {
     total += v;
     if (!may_have_base) continue;
     for (uint32_t j = p.label_offsets[i]; j < p.label_offsets[i + 1]; ++j) {
-      const Label& l = p.labels[j];
+      const Label& l = p.label(j);
       if (l.str != 0 && p.str(l.key) == "pprof::base" && p.str(l.str) == "true") {
         diff_total += v;
         break;

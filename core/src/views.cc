@@ -108,20 +108,20 @@ void RewriteStacks(Profile* p, Fn fn) {
   const size_t k = p->num_types();
   size_t out = 0;
   std::vector<uint32_t> label_offsets{0};
-  std::vector<Label> labels;
+  std::vector<uint32_t> labels;
   for (size_t i = 0; i < p->num_samples(); ++i) {
     if (!keep[p->sample_stack[i]]) continue;
     p->sample_stack[out] = p->sample_stack[i];
     std::copy(p->values.begin() + i * k, p->values.begin() + (i + 1) * k,
               p->values.begin() + out * k);
-    labels.insert(labels.end(), p->labels.begin() + p->label_offsets[i],
-                  p->labels.begin() + p->label_offsets[i + 1]);
+    labels.insert(labels.end(), p->sample_labels.begin() + p->label_offsets[i],
+                  p->sample_labels.begin() + p->label_offsets[i + 1]);
     label_offsets.push_back(static_cast<uint32_t>(labels.size()));
     ++out;
   }
   p->sample_stack.resize(out);
   p->values.resize(out * k);
-  p->labels = std::move(labels);
+  p->sample_labels = std::move(labels);
   p->label_offsets = std::move(label_offsets);
 }
 

@@ -1,5 +1,6 @@
 // pyrolens info FILE: what a profile holds (types, period, time, counts, labels).
 #include <set>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/files.h"
@@ -33,9 +34,16 @@ void RegisterInfo(CLI::App& app) {
     printf("Functions: %zu\n", p.functions.size());
     printf("Mappings: %zu\n", p.mappings.size());
     printf("Strings: %u\n", p.strings.size());
+    std::vector<bool> used(p.label_table.size());
+    for (uint32_t id : p.sample_labels) used[id] = true;
     std::set<std::string> keys;
-    for (const Label& l : p.labels) keys.insert(p.str(l.key));
-    printf("Labels: %zu on samples, keys:", p.labels.size());
+    size_t distinct = 0;
+    for (size_t id = 0; id < used.size(); ++id) {
+      if (!used[id]) continue;
+      ++distinct;
+      keys.insert(p.str(p.label_table[id].key));
+    }
+    printf("Labels: %zu on samples (%zu distinct), keys:", p.sample_labels.size(), distinct);
     for (const std::string& k : keys) printf(" %s", k.c_str());
     printf("\n");
     for (size_t i = 0; i < p.num_types(); ++i) {

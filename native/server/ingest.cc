@@ -283,17 +283,17 @@ Result<std::vector<std::pair<LabelSet, Profile>>> SplitByJfrContext(Profile prof
   }
   // Samples by series; labels of each sample without the context id.
   std::map<LabelSet, std::vector<uint32_t>> samples_of;
-  std::vector<Label> kept;
+  std::vector<uint32_t> kept;  // ids into profile.label_table
   std::vector<uint32_t> kept_offsets{0};
   for (uint32_t i = 0; i < profile.num_samples(); ++i) {
     const LabelSet* set = &labels;
     for (uint32_t l = profile.label_offsets[i]; l < profile.label_offsets[i + 1]; ++l) {
-      const Label& label = profile.labels[l];
+      const Label& label = profile.label(l);
       if (label.str == 0 && profile.str(label.key) == kJfrContextLabel) {
         auto it = context_labels.find(label.num);
         if (it != context_labels.end()) set = &it->second;
       } else {
-        kept.push_back(label);
+        kept.push_back(profile.sample_labels[l]);
       }
     }
     kept_offsets.push_back(static_cast<uint32_t>(kept.size()));
@@ -301,7 +301,7 @@ Result<std::vector<std::pair<LabelSet, Profile>>> SplitByJfrContext(Profile prof
   }
   std::vector<std::pair<LabelSet, Profile>> out;
   if (samples_of.size() <= 1) {  // one series: the profile as it is, minus the context ids
-    profile.labels = std::move(kept);
+    profile.sample_labels = std::move(kept);
     profile.label_offsets = std::move(kept_offsets);
     out.emplace_back(samples_of.empty() ? labels : samples_of.begin()->first, std::move(profile));
     return out;
@@ -311,15 +311,15 @@ Result<std::vector<std::pair<LabelSet, Profile>>> SplitByJfrContext(Profile prof
     size_t n = part.num_types();
     part.sample_stack.clear();
     part.values.clear();
-    part.labels.clear();
+    part.sample_labels.clear();
     part.label_offsets.assign(1, 0);
     for (uint32_t i : samples) {
       part.sample_stack.push_back(profile.sample_stack[i]);
       const int64_t* v = profile.sample_values(i);
       part.values.insert(part.values.end(), v, v + n);
-      part.labels.insert(part.labels.end(), kept.begin() + kept_offsets[i],
-                         kept.begin() + kept_offsets[i + 1]);
-      part.label_offsets.push_back(static_cast<uint32_t>(part.labels.size()));
+      part.sample_labels.insert(part.sample_labels.end(), kept.begin() + kept_offsets[i],
+                                kept.begin() + kept_offsets[i + 1]);
+      part.label_offsets.push_back(static_cast<uint32_t>(part.sample_labels.size()));
     }
     out.emplace_back(set, std::move(part));
   }

@@ -218,7 +218,7 @@ Profile StackMerger::Finish(const std::string& type, const std::string& unit) {
     if (weight_[s] == 0) continue;
     out.sample_stack.push_back(s);
     out.values.push_back(weight_[s]);
-    out.label_offsets.push_back(static_cast<uint32_t>(out.labels.size()));
+    out.label_offsets.push_back(static_cast<uint32_t>(out.sample_labels.size()));
   }
   profile_ = Profile();
   stacks_ = std::make_unique<StackInterner>(&profile_);

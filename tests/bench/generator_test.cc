@@ -73,8 +73,8 @@ TEST(GeneratorTest, HasTheRequestedShape) {
   std::set<std::string> span_ids, threads;
   for (size_t i = 0; i < p.num_samples(); ++i) {
     ASSERT_EQ(p.label_offsets[i + 1] - p.label_offsets[i], 2u);
-    threads.insert(p.str(p.labels[p.label_offsets[i]].str));
-    span_ids.insert(p.str(p.labels[p.label_offsets[i] + 1].str));
+    threads.insert(p.str(p.label(p.label_offsets[i]).str));
+    span_ids.insert(p.str(p.label(p.label_offsets[i] + 1).str));
   }
   EXPECT_EQ(span_ids.size(), o.label_cardinality);
   EXPECT_LT(threads.size(), 20u);

@@ -9,6 +9,7 @@ namespace {
 struct Builder {
   Profile p;
   StackInterner stacks{&p};
+  LabelInterner label_interner{&p};
   explicit Builder(std::vector<std::pair<const char*, const char*>> types = {
                        {"samples", "count"}}) {
     for (auto [t, u] : types) p.sample_types.push_back({p.strings.Intern(t), p.strings.Intern(u)});
@@ -31,8 +32,8 @@ struct Builder {
               std::vector<Label> labels = {}) {
     p.sample_stack.push_back(stacks.Intern(locs.data(), locs.size()));
     p.values.insert(p.values.end(), values.begin(), values.end());
-    p.labels.insert(p.labels.end(), labels.begin(), labels.end());
-    p.label_offsets.push_back(static_cast<uint32_t>(p.labels.size()));
+    for (const Label& l : labels) label_interner.Add(l);
+    p.label_offsets.push_back(static_cast<uint32_t>(p.sample_labels.size()));
   }
   Label Str(const char* k, const char* v) {
     return {p.strings.Intern(k), p.strings.Intern(v), 0, 0};

@@ -194,7 +194,7 @@ TEST_P(JfrGoldenTest, TotalsTopFunctionsAndThreadsEqualJdk) {
         leaf[p.str(p.functions[p.lines[loc.first_line].function].name)] += v;
       }
       for (uint32_t l = p.label_offsets[i]; l < p.label_offsets[i + 1]; ++l) {
-        if (p.str(p.labels[l].key) == "thread_name") threads[p.str(p.labels[l].str)] += v;
+        if (p.str(p.label(l).key) == "thread_name") threads[p.str(p.label(l).str)] += v;
       }
     }
     EXPECT_EQ(Largest(leaf, 10), k.top);

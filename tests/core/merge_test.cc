@@ -220,7 +220,7 @@ TEST(MergeTest, WrittenAndReadBackKeepsTotals) {
   Result<Profile> back = ReadProfile(WritePprof(*merged));
   ASSERT_TRUE(back.ok()) << back.status().message();
   EXPECT_EQ(back->num_samples(), merged->num_samples());
-  EXPECT_EQ(back->labels.size(), merged->labels.size());
+  EXPECT_EQ(back->sample_labels.size(), merged->sample_labels.size());
   for (size_t t = 0; t < merged->num_types(); ++t) {
     EXPECT_EQ(back->Total(t), a.Total(t) + b.Total(t) + c.Total(t));
     EXPECT_EQ(FlatByFunction(*back, t), FlatByFunction(*merged, t));
@@ -292,18 +292,19 @@ class Builder {
     p_.sample_stack.push_back(stacks_.Intern(locations.data(), locations.size()));
     p_.values.insert(p_.values.end(), values.begin(), values.end());
     for (const auto& [k, v] : str_labels) {
-      p_.labels.push_back({p_.strings.Intern(k), p_.strings.Intern(v), 0, 0});
+      labels_.Add({p_.strings.Intern(k), p_.strings.Intern(v), 0, 0});
     }
     for (const auto& [k, v] : num_labels) {
-      p_.labels.push_back({p_.strings.Intern(k), 0, v, p_.strings.Intern("bytes")});
+      labels_.Add({p_.strings.Intern(k), 0, v, p_.strings.Intern("bytes")});
     }
-    p_.label_offsets.push_back(static_cast<uint32_t>(p_.labels.size()));
+    p_.label_offsets.push_back(static_cast<uint32_t>(p_.sample_labels.size()));
   }
   Profile& profile() { return p_; }
 
  private:
   Profile p_;
   StackInterner stacks_{&p_};
+  LabelInterner labels_{&p_};
 };
 
 TEST(MergeTest, CombinesHeadersAsPprof) {
@@ -359,11 +360,11 @@ TEST(MergeTest, SamplesMergeByStackAndLabelSet) {
   EXPECT_EQ(values, (std::vector<int64_t>{3, 4, 24, 32}));
   ASSERT_EQ(m->label_offsets[1], 2u);
   // Labels are kept with the sample, string labels sorted by key as pprof writes them.
-  const Label& l0 = m->labels[0];
-  const Label& l1 = m->labels[1];
+  const Label& l0 = m->label(0);
+  const Label& l1 = m->label(1);
   EXPECT_EQ(m->str(l0.key) + "=" + m->str(l0.str) + "," + m->str(l1.key) + "=" + m->str(l1.str),
             "span=s,thread=t1");
-  const Label& n = m->labels[m->label_offsets[2]];
+  const Label& n = m->label(m->label_offsets[2]);
   EXPECT_EQ(m->str(n.key), "bytes");
   EXPECT_EQ(n.num, 64);
   EXPECT_EQ(m->str(n.num_unit), "bytes");
@@ -497,7 +498,12 @@ TEST(MergeTest, InconsistentProfilesAreRefusedNotFollowed) {
   }
   {
     Profile bad = good;
-    bad.labels[0].key = 1u << 30;
+    bad.label_table[bad.sample_labels[0]].key = 1u << 30;
+    EXPECT_EQ(Merge({&bad}).status().code(), StatusCode::kCorruption);
+  }
+  {
+    Profile bad = good;
+    bad.sample_labels[0] = static_cast<uint32_t>(bad.label_table.size());
     EXPECT_EQ(Merge({&bad}).status().code(), StatusCode::kCorruption);
   }
 }

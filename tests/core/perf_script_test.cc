@@ -118,8 +118,8 @@ TEST(PerfScriptTest, LabelsCarryCommAndPid) {
   std::map<std::string, long long> by_pid;
   for (size_t i = 0; i < p->num_samples(); ++i) {
     for (uint32_t l = p->label_offsets[i]; l < p->label_offsets[i + 1]; ++l) {
-      if (p->str(p->labels[l].key) == "pid")
-        by_pid[p->str(p->labels[l].str)] += p->sample_values(i)[0];
+      const Label& label = p->label(l);
+      if (p->str(label.key) == "pid") by_pid[p->str(label.str)] += p->sample_values(i)[0];
     }
   }
   EXPECT_GT(by_pid.size(), 1u);  // a recording of a program that forks

@@ -6,6 +6,10 @@
 
 #include <google/protobuf/io/coded_stream.h>
 
+#include <set>
+#include <string>
+#include <tuple>
+
 #include "profile.pb.h"
 #include "pyrolens/compression.h"
 #include "pyrolens/reader.h"
@@ -85,8 +89,42 @@ TEST(PprofTest, ReadsHandBuiltProfile) {
   EXPECT_EQ(p.str(p.functions[p.lines[leaf.first_line].function].name), "foo");
   EXPECT_EQ(p.lines[leaf.first_line].line, 21);
   EXPECT_EQ(p.label_offsets.back(), 4u);
-  EXPECT_EQ(p.labels[3].num, 4096);
+  EXPECT_EQ(p.label(3).num, 4096);
   EXPECT_EQ(p.period, 10000000);
+}
+
+// Each sample's labels, read against the generated classes' decoding of the same bytes,
+// and each distinct label stored once.
+TEST(PprofTest, SampleLabelsAreTheFileOnesStoredOnce) {
+  for (const char* file : {"datakit/python.pprof", "parca/profile-with-labels.pb.gz",
+                           "cliutils/auto.pprof.gz"}) {
+    SCOPED_TRACE(file);
+    const std::string bytes = Plain(file);
+    perftools::profiles::Profile want;
+    ASSERT_TRUE(want.ParseFromString(bytes));
+    Result<Profile> p = ReadPprof(bytes);
+    ASSERT_TRUE(p.ok()) << p.status().message();
+    ASSERT_EQ(p->num_samples(), static_cast<size_t>(want.sample_size()));
+    std::set<std::tuple<std::string, std::string, int64_t, std::string>> distinct;
+    for (int i = 0; i < want.sample_size(); ++i) {
+      const auto& ws = want.sample(i);
+      ASSERT_EQ(p->label_offsets[i + 1] - p->label_offsets[i],
+                static_cast<uint32_t>(ws.label_size()));
+      for (int k = 0; k < ws.label_size(); ++k) {
+        const auto& wl = ws.label(k);
+        const Label& l = p->label(p->label_offsets[i] + k);
+        EXPECT_EQ(p->str(l.key), want.string_table(static_cast<int>(wl.key())));
+        EXPECT_EQ(p->str(l.str), want.string_table(static_cast<int>(wl.str())));
+        EXPECT_EQ(l.num, wl.num());
+        EXPECT_EQ(p->str(l.num_unit), want.string_table(static_cast<int>(wl.num_unit())));
+        distinct.insert({want.string_table(static_cast<int>(wl.key())),
+                         want.string_table(static_cast<int>(wl.str())), wl.num(),
+                         want.string_table(static_cast<int>(wl.num_unit()))});
+      }
+    }
+    EXPECT_EQ(p->label_table.size(), distinct.size());
+    EXPECT_LT(p->label_table.size(), p->sample_labels.size());
+  }
 }
 
 TEST(PprofTest, RoundTripKeepsEverything) {
@@ -101,7 +139,7 @@ TEST(PprofTest, RoundTripKeepsEverything) {
     EXPECT_EQ(a->num_stacks(), b->num_stacks());
     EXPECT_EQ(a->locations.size(), b->locations.size());
     EXPECT_EQ(a->functions.size(), b->functions.size());
-    EXPECT_EQ(a->labels.size(), b->labels.size());
+    EXPECT_EQ(a->sample_labels.size(), b->sample_labels.size());
     EXPECT_EQ(a->time_nanos, b->time_nanos);
     EXPECT_EQ(a->duration_nanos, b->duration_nanos);
     EXPECT_EQ(a->values, b->values);
@@ -256,17 +294,18 @@ TEST(PprofTest, SamplesReadAlikeOnTheFastAndTheGeneralPath) {
   Result<Profile> general = ReadPprof(odd);
   ASSERT_TRUE(fast.ok()) << fast.status().message();
   ASSERT_TRUE(general.ok()) << general.status().message();
-  ASSERT_GT(fast->labels.size(), 0u);
+  ASSERT_GT(fast->sample_labels.size(), 0u);
   EXPECT_EQ(general->stats.unknown_fields, fast->stats.unknown_fields + fast->num_samples());
   EXPECT_EQ(fast->sample_stack, general->sample_stack);
   EXPECT_EQ(fast->stack_locations, general->stack_locations);
   EXPECT_EQ(fast->values, general->values);
   EXPECT_EQ(fast->label_offsets, general->label_offsets);
-  for (size_t i = 0; i < fast->labels.size(); ++i) {
-    EXPECT_EQ(fast->labels[i].key, general->labels[i].key);
-    EXPECT_EQ(fast->labels[i].str, general->labels[i].str);
-    EXPECT_EQ(fast->labels[i].num, general->labels[i].num);
-    EXPECT_EQ(fast->labels[i].num_unit, general->labels[i].num_unit);
+  ASSERT_EQ(fast->sample_labels.size(), general->sample_labels.size());
+  for (size_t i = 0; i < fast->sample_labels.size(); ++i) {
+    EXPECT_EQ(fast->label(i).key, general->label(i).key);
+    EXPECT_EQ(fast->label(i).str, general->label(i).str);
+    EXPECT_EQ(fast->label(i).num, general->label(i).num);
+    EXPECT_EQ(fast->label(i).num_unit, general->label(i).num_unit);
   }
 }
 

@@ -32,7 +32,7 @@ std::map<std::string, long long> Flat(const Profile& p, int column, const std::s
     if (!name.empty()) {
       bool match = false;
       for (uint32_t l = p.label_offsets[i]; l < p.label_offsets[i + 1]; ++l) {
-        match |= p.str(p.labels[l].key) == "profile" && p.str(p.labels[l].str) == name;
+        match |= p.str(p.label(l).key) == "profile" && p.str(p.label(l).str) == name;
       }
       if (!match) continue;
     }

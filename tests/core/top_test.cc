@@ -226,7 +226,7 @@ struct Builder {
   void Sample(std::vector<uint32_t> locs_leaf_first, int64_t v) {
     p.sample_stack.push_back(stacks.Intern(locs_leaf_first.data(), locs_leaf_first.size()));
     p.values.push_back(v);
-    p.label_offsets.push_back(static_cast<uint32_t>(p.labels.size()));
+    p.label_offsets.push_back(static_cast<uint32_t>(p.sample_labels.size()));
   }
 };
 

@@ -2,7 +2,8 @@
 //
 // Strings live once in `strings`; every other table refers to them by StringId.
 // Stacks are deduplicated (a CSR array of location indexes, leaf first as in pprof);
-// each sample names one stack, has `sample_types.size()` values and a run of labels.
+// each sample names one stack, has `sample_types.size()` values and a run of labels, which
+// are ids of distinct labels (a few thread names or span ids repeat over millions of samples).
 // Indexes are positions in the vectors below, never pprof's on-disk ids.
 #ifndef PYROLENS_CORE_INCLUDE_PYROLENS_PROFILE_H_
 #define PYROLENS_CORE_INCLUDE_PYROLENS_PROFILE_H_
@@ -80,6 +81,9 @@ struct Label {
   StringId str = 0;  // 0 for numeric labels
   int64_t num = 0;
   StringId num_unit = 0;
+  bool operator==(const Label& o) const {
+    return key == o.key && str == o.str && num == o.num && num_unit == o.num_unit;
+  }
 };
 
 // Recoverable oddities a reader skipped; shown by `pyrolens info`.
@@ -103,11 +107,12 @@ struct Profile {
   std::vector<uint32_t> stack_locations;
 
   // Samples: sample i has stack sample_stack[i], values values[i * num_types, ...),
-  // labels labels[label_offsets[i], label_offsets[i+1]).
+  // labels label(j) for j in [label_offsets[i], label_offsets[i+1]).
   std::vector<uint32_t> sample_stack;
   std::vector<int64_t> values;
   std::vector<uint32_t> label_offsets{0};
-  std::vector<Label> labels;
+  std::vector<uint32_t> sample_labels;  // ids into label_table
+  std::vector<Label> label_table;       // distinct labels (LabelInterner); some may be unused
 
   StringId drop_frames = 0;
   StringId keep_frames = 0;
@@ -131,6 +136,7 @@ struct Profile {
     return stack_locations.data() + stack_offsets[s + 1];
   }
   const int64_t* sample_values(size_t i) const { return values.data() + i * num_types(); }
+  const Label& label(size_t j) const { return label_table[sample_labels[j]]; }
   const std::string& str(StringId id) const { return strings[id]; }
   // Sum of column `type` over all samples.
   int64_t Total(size_t type) const;
@@ -155,6 +161,27 @@ class StackInterner {
   Profile* profile_;
   std::vector<uint32_t> slots_;
   std::vector<uint64_t> hashes_;  // per stack
+};
+
+// Deduplicates labels while a profile is built (readers, merge, generators).
+class LabelInterner {
+ public:
+  // REQUIRES: `profile` outlives this interner and nobody else appends to its label_table
+  // meanwhile.
+  explicit LabelInterner(Profile* profile);
+  // Returns the id in label_table of a label equal to `l`, adding it if absent.
+  uint32_t Intern(const Label& l);
+  // Appends `l` to the labels of the sample being added (sample_labels).
+  void Add(const Label& l) { profile_->sample_labels.push_back(Intern(l)); }
+
+ private:
+  void Rehash(size_t buckets);
+  Profile* profile_;
+  std::vector<uint32_t> slots_;  // open addressing over label_table ids; kNone is empty
+  // By string id: key << 32 | id of the last string label interned with that value (kNone:
+  // none), found in one read where the table above takes two (a hash slot, then a label):
+  // millions of samples with random span ids made those reads a sixth of a pprof read.
+  std::vector<uint64_t> by_str_;
 };
 
 uint64_t HashBytes(const void* data, size_t n, uint64_t seed = 0);
