@@ -769,6 +769,31 @@ TEST_F(ViewerTest, FiltersInvertCollapse) {
   EXPECT_LT(col["numNodes"].GetUint(), State()["numNodes"].GetUint() + 1);
 }
 
+// Tag filters keep (or drop) the samples whose labels match: the root total is the value of
+// the samples labelled function=slow, summed here from the profile's own labels.
+TEST_F(ViewerTest, TagFiltersKeepOrDropLabelledSamples) {
+  const std::string file = "pyroscope/pprof/go.cpu.labels.pprof";
+  Profile p = Load(file);
+  size_t type = DefaultType(p);
+  int64_t slow = 0;
+  for (size_t i = 0; i < p.num_samples(); ++i) {
+    for (uint32_t j = p.label_offsets[i]; j < p.label_offsets[i + 1]; ++j) {
+      if (p.str(p.label(j).key) == "function" && p.str(p.label(j).str) == "slow") {
+        slow += p.sample_values(i)[type];
+      }
+    }
+  }
+  ASSERT_GT(slow, 0);
+  ASSERT_LT(slow, p.Total(type));
+  OpenCorpus(file);
+  Cmd(R"({"cmd":"setFilter","tagfocus":"function=slow"})");
+  Frames();
+  EXPECT_EQ(State()["rootTotal"].GetInt64(), slow);
+  Cmd(R"({"cmd":"setFilter","tagfocus":"","tagignore":"function=slow"})");
+  Frames();
+  EXPECT_EQ(State()["rootTotal"].GetInt64(), p.Total(type) - slow);
+}
+
 TEST_F(ViewerTest, ExportRoundTrips) {
   const std::string file = "parca/fib.pb.gz";
   Profile p = Load(file);
