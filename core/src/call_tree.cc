@@ -126,9 +126,11 @@ std::vector<uint32_t> NameRanks(const StringTable& names) {
   return rank;
 }
 
-// Lists nodes [b, e) of a pre-order tree by depth: level_nodes[fill[d]++] = node.
-void FillLevels(TreeShape* t, std::vector<uint32_t>* fill, uint32_t b, uint32_t e) {
-  for (uint32_t i = b; i < e; ++i) t->level_nodes[(*fill)[t->depth[i]]++] = i;
+// Lists nodes [b, e) of a pre-order tree by depth: level_nodes[fill[d]++] = node, going on
+// from a walk over [0, b).
+void FillLevels(TreeShape* t, std::vector<uint32_t>* fill, DepthWalk* walk, uint32_t b,
+                uint32_t e) {
+  for (uint32_t i = b; i < e; ++i) t->level_nodes[(*fill)[walk->Next(*t, i)]++] = i;
 }
 
 // Sizes the level index from the node count of each depth; returns where each level's
@@ -142,13 +144,13 @@ std::vector<uint32_t> SizeLevels(TreeShape* t, const std::vector<uint32_t>& per_
   return std::vector<uint32_t>(t->level_offsets.begin(), t->level_offsets.end() - 1);
 }
 
-// Fills depth, subtree_end and the level index from `parent` of a pre-order tree.
+// Fills subtree_end and the level index from `parent` of a pre-order tree.
 void IndexShape(TreeShape* t) {
   uint32_t n = t->size();
-  t->depth.assign(n, 0);
-  std::vector<uint32_t> per_depth(n == 0 ? 0 : 1, 1);  // the root
-  for (uint32_t i = 1; i < n; ++i) {
-    uint32_t d = t->depth[i] = t->depth[t->parent[i]] + 1;
+  std::vector<uint32_t> per_depth;
+  DepthWalk walk;
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t d = walk.Next(*t, i);
     if (per_depth.size() <= d) per_depth.resize(d + 1, 0);
     ++per_depth[d];
   }
@@ -159,7 +161,7 @@ void IndexShape(TreeShape* t) {
     t->subtree_end[p] = std::max(t->subtree_end[p], t->subtree_end[i]);
   }
   std::vector<uint32_t> fill = SizeLevels(t, per_depth);
-  FillLevels(t, &fill, 0, n);
+  FillLevels(t, &fill, &walk, 0, n);
 }
 
 }  // namespace
@@ -171,10 +173,10 @@ namespace {
 // seen at depth d starts. `self` may be `x` itself (each self is read before its x is set).
 void LayoutRange(const TreeShape& t, const std::vector<int64_t>& self,
                  const std::vector<int64_t>& total, std::vector<int64_t>* x,
-                 std::vector<int64_t>* next, uint32_t b, uint32_t e) {
+                 std::vector<int64_t>* next, DepthWalk* walk, uint32_t b, uint32_t e) {
   for (uint32_t i = b; i < e; ++i) {
     const int64_t s = self[i];
-    uint32_t d = t.depth[i];
+    uint32_t d = walk->Next(t, i);
     if (next->size() <= d) next->resize(d + 1, 0);
     int64_t at = 0;
     if (d > 0) {
@@ -190,7 +192,8 @@ void Layout(const TreeShape& t, const std::vector<int64_t>& self,
             const std::vector<int64_t>& total, std::vector<int64_t>* x) {
   x->resize(t.size());
   std::vector<int64_t> next;
-  LayoutRange(t, self, total, x, &next, 0, t.size());
+  DepthWalk walk;
+  LayoutRange(t, self, total, x, &next, &walk, 0, t.size());
 }
 
 // The k-th largest of `values` (k >= 1, k <= size).
@@ -476,12 +479,11 @@ class CallTreeBuilder::Impl {
     // Reserved now, grown as nodes come: a large array's pages are first touched a step at
     // a time (in wasm, touching 50 MB of new memory at once took 250 ms).
     const uint32_t n = static_cast<uint32_t>(nodes_);
-    for (auto* v : {&tree_.name, &tree_.parent, &tree_.depth, &tree_.subtree_end,
-                    &tree_.level_nodes}) {
+    for (auto* v : {&tree_.name, &tree_.parent, &tree_.subtree_end, &tree_.level_nodes}) {
       v->reserve(n);
     }
     for (auto* v : {&tree_.total, &tree_.x}) v->reserve(n);
-    path_.assign(1, AddNode(root_name_, kNone, 0));
+    path_.assign(1, AddNode(root_name_, kNone));
     per_depth_.assign(1, 1);
     Next(kNodes);
     return Status();
@@ -497,7 +499,7 @@ class CallTreeBuilder::Impl {
       EndPath(common_[i_] + 1);
       for (uint32_t j = O[a] + common_[i_]; j < O[a + 1]; ++j) {
         const uint32_t d = static_cast<uint32_t>(path_.size());
-        path_.push_back(AddNode(name_of_rank_[S[j]], path_.back(), d));
+        path_.push_back(AddNode(name_of_rank_[S[j]], path_.back()));
         if (per_depth_.size() <= d) per_depth_.resize(d + 1, 0);
         ++per_depth_[d];
       }
@@ -520,10 +522,9 @@ class CallTreeBuilder::Impl {
   }
 
   // Returns the new node's id.
-  uint32_t AddNode(uint32_t name, uint32_t parent, uint32_t depth) {
+  uint32_t AddNode(uint32_t name, uint32_t parent) {
     tree_.name.push_back(name);
     tree_.parent.push_back(parent);
-    tree_.depth.push_back(depth);
     tree_.subtree_end.push_back(0);  // set when the node leaves the path
     tree_.x.push_back(0);
     return tree_.size() - 1;
@@ -546,7 +547,8 @@ class CallTreeBuilder::Impl {
 
   void LayoutNodes(size_t budget, size_t* spent) {
     uint32_t end = RangeEnd(budget - *spent);
-    LayoutRange(tree_, tree_.x, tree_.total, &tree_.x, &next_x_, static_cast<uint32_t>(i_), end);
+    LayoutRange(tree_, tree_.x, tree_.total, &tree_.x, &next_x_, &walk_,
+                static_cast<uint32_t>(i_), end);
     *spent += end - i_;
     i_ = end;
     if (i_ < tree_.size()) return;
@@ -558,7 +560,7 @@ class CallTreeBuilder::Impl {
   // a step at a time).
   void Levels(size_t budget, size_t* spent) {
     uint32_t end = RangeEnd(budget - *spent);
-    FillLevels(&tree_, &fill_, static_cast<uint32_t>(i_), end);
+    FillLevels(&tree_, &fill_, &walk_, static_cast<uint32_t>(i_), end);
     *spent += end - i_;
     i_ = end;
     if (i_ == tree_.size()) Next(kDone);
@@ -592,6 +594,7 @@ class CallTreeBuilder::Impl {
   std::vector<uint32_t> path_;  // nodes of the previous sequence, root first
   std::vector<uint32_t> per_depth_, fill_;  // nodes per depth; where the next goes in its level
   std::vector<int64_t> next_x_;             // LayoutRange's walk
+  DepthWalk walk_;                          // LayoutRange's, then FillLevels'
 };
 
 CallTreeBuilder::CallTreeBuilder(const Profile& profile, const CallTreeOptions& options)

@@ -36,13 +36,15 @@ void CheckShape(const CallTree& t) {
   EXPECT_EQ(t.parent[0], kNone);
   EXPECT_EQ(t.node_name(0), "total");
   EXPECT_EQ(t.subtree_end[0], t.size());
+  std::vector<uint32_t> depth(t.size(), 0);  // from the child links, set before it is read
   for (uint32_t n = 0; n < t.size(); ++n) {
+    EXPECT_EQ(t.depth(n), depth[n]);
     int64_t children = 0;
     uint32_t prev = kNone;
     int64_t cursor = t.x[n] + t.self(n);
     for (uint32_t c = t.first_child(n); c != kNone; c = t.next_sibling(c)) {
       ASSERT_EQ(t.parent[c], n);
-      EXPECT_EQ(t.depth[c], t.depth[n] + 1);
+      depth[c] = depth[n] + 1;
       EXPECT_EQ(t.x[c], cursor) << "children follow their parent's self part";
       cursor += t.total[c];
       children += t.total[c];
@@ -61,7 +63,7 @@ void CheckShape(const CallTree& t) {
   for (uint32_t d = 0; d < t.num_levels(); ++d) {
     for (uint32_t i = t.level_offsets[d]; i < t.level_offsets[d + 1]; ++i) {
       uint32_t n = t.level_nodes[i];
-      EXPECT_EQ(t.depth[n], d);
+      EXPECT_EQ(depth[n], d);
       if (i > t.level_offsets[d]) {
         EXPECT_LE(t.x[t.level_nodes[i - 1]], t.x[n]);
       }

@@ -41,8 +41,9 @@ std::map<std::string, int64_t> Paths(const CallTree& t) {
   std::map<std::string, int64_t> out;
   std::vector<std::string> path(t.num_levels());
   for (uint32_t n = 1; n < t.size(); ++n) {
-    path[t.depth[n]] = (t.depth[n] > 1 ? path[t.depth[n] - 1] + ";" : "") + t.node_name(n);
-    out[path[t.depth[n]]] = t.total[n];
+    const uint32_t d = t.depth(n);
+    path[d] = (d > 1 ? path[d - 1] + ";" : "") + t.node_name(n);
+    out[path[d]] = t.total[n];
   }
   return out;
 }

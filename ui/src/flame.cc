@@ -44,6 +44,7 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
   const std::vector<int64_t>& T = *data.total;
   if (panel->zoom >= t.size()) panel->zoom = 0;
   const uint32_t z = panel->zoom;
+  const uint32_t zoom_depth = t.depth(z);
 
   ImGui::BeginChild(id, size, false, ImGuiWindowFlags_NoMove);
   ImFont* font = ImGui::GetFont();
@@ -139,10 +140,10 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
   for (int row = first_row; row <= last_row; ++row) {
     const uint32_t d = (panel->root_at_bottom ? levels - 1 - row : row) + first;
     const float y = row_y(d);
-    if (d < t.depth[z]) {
+    if (d < zoom_depth) {
       // An ancestor of the zoomed node: drawn faded across the whole width.
       uint32_t a = z;
-      while (t.depth[a] > d) a = t.parent[a];
+      for (uint32_t up = zoom_depth; up > d; --up) a = t.parent[a];
       draw_node(a, left, width, y, true);
       continue;
     }
@@ -221,11 +222,11 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
   }
   if (panel->hovered != kNone) {
     const uint32_t h = panel->hovered;
-    const float y = row_y(t.depth[h]);
-    float px = h == z || t.depth[h] < t.depth[z]
-                   ? left
-                   : left + static_cast<float>(static_cast<double>(X[h] - x0) * scale);
-    float pw = h == z || t.depth[h] < t.depth[z] ? width : static_cast<float>(T[h] * scale);
+    const uint32_t hovered_depth = t.depth(h);
+    const float y = row_y(hovered_depth);
+    const bool across = h == z || hovered_depth < zoom_depth;  // the zoomed node or above
+    float px = across ? left : left + static_cast<float>(static_cast<double>(X[h] - x0) * scale);
+    float pw = across ? width : static_cast<float>(T[h] * scale);
     dl->AddRect(ImVec2(px, y), ImVec2(std::min(px + pw, left + width), y + row_h - 1.f), sel_col);
     DrawTooltip(data, h, z);
     if (ImGui::IsMouseClicked(ImGuiMouseButton_Right)) {

@@ -941,7 +941,7 @@ std::string Viewer_Impl::State() const {
     AppendJsonInt(&o, (*main.total)[n]);
     o += ",\"self\":";
     AppendJsonInt(&o, main.self(n));
-    o += ",\"depth\":" + std::to_string(t->depth[n]) + '}';
+    o += ",\"depth\":" + std::to_string(t->depth(n)) + '}';
   };
   o += ",\"rootTotal\":";
   if (have) {
