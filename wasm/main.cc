@@ -43,22 +43,20 @@ int g_frames = 0;
 constexpr double kFrameLoadMs = 5;
 
 // Frames are drawn on demand, as the native window's glfwWaitEventsTimeout does: every
-// animation frame for kAwakeMs after input or a call that changes the viewer (Wake), every
-// kLoadingFrameMs while a load runs (its progress), and every kIdleFrameMs otherwise. An
-// idle page then costs next to nothing (a dashboard may embed several), and a load is not
-// slowed down by drawing the same picture at the display's rate: software WebGL took 5-6
-// ms of the main thread and more of the GPU process for each frame of the empty page.
-constexpr double kAwakeMs = 500, kLoadingFrameMs = 100, kIdleFrameMs = 250;
+// animation frame for kAwakeMs after input or a call that changes the viewer (Wake), and
+// every kIdleFrameMs otherwise, a load's progress included. An idle page then costs next to
+// nothing (a dashboard may embed several), and a load is not slowed down by drawing its
+// progress bar often: software WebGL took 5-6 ms of the main thread and more of the GPU
+// process for each frame of the empty page, and the 2M-sample drop took 2.91-3.10 s with
+// four frames a second against 3.26-3.28 s with ten (2 runs each, in turns).
+constexpr double kAwakeMs = 500, kIdleFrameMs = 250;
 double g_awake_until = 0;      // emscripten_get_now() time
 double g_last_draw = -1e9;
-bool g_page_loading = false;   // the page shows its own progress (pyro_set_loading)
 
 void Wake() { g_awake_until = emscripten_get_now() + kAwakeMs; }
 
 bool FrameDue(double now) {
-  if (now < g_awake_until) return true;
-  bool loading = g_page_loading || g_viewer->opening();
-  return now - g_last_draw >= (loading ? kLoadingFrameMs : kIdleFrameMs);
+  return now < g_awake_until || now - g_last_draw >= kIdleFrameMs;
 }
 
 // {"ok":true} or {"ok":false,"error":"..."} with the message JSON-escaped.
@@ -227,8 +225,7 @@ EMSCRIPTEN_KEEPALIVE const char* pyro_state() {
 
 // Shows the page's own progress (fetching, decompressing); progress > 1.5 ends it.
 EMSCRIPTEN_KEEPALIVE void pyro_set_loading(const char* message, float progress) {
-  g_page_loading = progress <= 1.5f;
-  if (g_page_loading) {
+  if (progress <= 1.5f) {
     g_viewer->SetLoading(message, progress);
   } else {
     g_viewer->ClearLoading();
