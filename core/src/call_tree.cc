@@ -169,13 +169,13 @@ void IndexShape(TreeShape* t) {
 namespace {
 
 // Pyroscope's layout (self first, then children left to right) of pre-order nodes [b, e),
-// going on from a walk over [0, b): next[d] is where the next child of the last node
-// seen at depth d starts. `self` may be `x` itself (each self is read before its x is set).
-void LayoutRange(const TreeShape& t, const std::vector<int64_t>& self,
-                 const std::vector<int64_t>& total, std::vector<int64_t>* x,
+// going on from a walk over [0, b): x holds each node's self value, which is replaced by
+// where the node starts; next[d] is where the next child of the last node seen at depth d
+// starts.
+void LayoutRange(const TreeShape& t, const std::vector<int64_t>& total, std::vector<int64_t>* x,
                  std::vector<int64_t>* next, DepthWalk* walk, uint32_t b, uint32_t e) {
   for (uint32_t i = b; i < e; ++i) {
-    const int64_t s = self[i];
+    const int64_t s = (*x)[i];
     uint32_t d = walk->Next(t, i);
     if (next->size() <= d) next->resize(d + 1, 0);
     int64_t at = 0;
@@ -188,12 +188,11 @@ void LayoutRange(const TreeShape& t, const std::vector<int64_t>& self,
   }
 }
 
-void Layout(const TreeShape& t, const std::vector<int64_t>& self,
-            const std::vector<int64_t>& total, std::vector<int64_t>* x) {
-  x->resize(t.size());
+// LayoutRange over the whole tree.
+void Layout(const TreeShape& t, const std::vector<int64_t>& total, std::vector<int64_t>* x) {
   std::vector<int64_t> next;
   DepthWalk walk;
-  LayoutRange(t, self, total, x, &next, &walk, 0, t.size());
+  LayoutRange(t, total, x, &next, &walk, 0, t.size());
 }
 
 // The k-th largest of `values` (k >= 1, k <= size).
@@ -547,8 +546,7 @@ class CallTreeBuilder::Impl {
 
   void LayoutNodes(size_t budget, size_t* spent) {
     uint32_t end = RangeEnd(budget - *spent);
-    LayoutRange(tree_, tree_.x, tree_.total, &tree_.x, &next_x_, &walk_,
-                static_cast<uint32_t>(i_), end);
+    LayoutRange(tree_, tree_.total, &tree_.x, &next_x_, &walk_, static_cast<uint32_t>(i_), end);
     *spent += end - i_;
     i_ = end;
     if (i_ < tree_.size()) return;
@@ -634,9 +632,10 @@ Result<DiffTree> BuildDiffTree(const CallTree& left, const CallTree& right) {
     t.name.push_back(it.l != kNone ? union_name(left, &lname, it.l)
                                    : union_name(right, &rname, it.r));
     t.parent.push_back(it.parent);
-    t.left_self.push_back(it.l != kNone ? left.self(it.l) : 0);
+    // x holds each side's self values until the layout.
+    t.left_x.push_back(it.l != kNone ? left.self(it.l) : 0);
     t.left_total.push_back(it.l != kNone ? left.total[it.l] : 0);
-    t.right_self.push_back(it.r != kNone ? right.self(it.r) : 0);
+    t.right_x.push_back(it.r != kNone ? right.self(it.r) : 0);
     t.right_total.push_back(it.r != kNone ? right.total[it.r] : 0);
     // Merge the two sorted child lists.
     kids.clear();
@@ -659,8 +658,8 @@ Result<DiffTree> BuildDiffTree(const CallTree& left, const CallTree& right) {
     for (size_t i = kids.size(); i-- > 0;) stack.push_back(kids[i]);
   }
   IndexShape(&t);
-  Layout(t, t.left_self, t.left_total, &t.left_x);
-  Layout(t, t.right_self, t.right_total, &t.right_x);
+  Layout(t, t.left_total, &t.left_x);
+  Layout(t, t.right_total, &t.right_x);
   return t;
 }
 
@@ -740,11 +739,11 @@ FlameGraph BuildFlameGraph(const CallTree& tree, int64_t max_nodes) {
 
 Result<FlameGraphDiff> BuildFlameGraphDiff(const DiffTree& tree, int64_t max_nodes) {
   for (uint32_t i = 0; i < tree.size(); ++i) {
-    if (tree.left_self[i] < 0 || tree.right_self[i] < 0) {
+    if (tree.left_self(i) < 0 || tree.right_self(i) < 0) {
       return Status::InvalidArgument(Format("flame graph diff: node \"%s\" has a negative %s "
                                             "value; diffs need non-negative values",
                                             tree.node_name(i).c_str(),
-                                            tree.left_self[i] < 0 ? "left" : "right"));
+                                            tree.left_self(i) < 0 ? "left" : "right"));
     }
   }
   FlameGraphDiff g;
@@ -776,9 +775,9 @@ Result<FlameGraphDiff> BuildFlameGraphDiff(const DiffTree& tree, int64_t max_nod
     Item it = stack.back();
     stack.pop_back();
     bool synthetic = it.node == kNone;
-    int64_t ls = synthetic ? it.lother : tree.left_self[it.node];
+    int64_t ls = synthetic ? it.lother : tree.left_self(it.node);
     int64_t lt = synthetic ? it.lother : tree.left_total[it.node];
-    int64_t rs = synthetic ? it.rother : tree.right_self[it.node];
+    int64_t rs = synthetic ? it.rother : tree.right_self(it.node);
     int64_t rt = synthetic ? it.rother : tree.right_total[it.node];
     g.max_self = std::max({g.max_self, ls, rs});
     uint32_t index;

@@ -71,8 +71,8 @@ void RegisterDiff(CLI::App& app) {
     std::vector<char> used(diff->names.size(), 0);
     for (uint32_t n = 1; n < diff->size(); ++n) {
       Row& r = rows[diff->name[n]];
-      r.base = WrapAdd(r.base, diff->left_self[n]);
-      r.now = WrapAdd(r.now, diff->right_self[n]);
+      r.base = WrapAdd(r.base, diff->left_self(n));
+      r.now = WrapAdd(r.now, diff->right_self(n));
       used[diff->name[n]] = 1;
     }
     std::vector<Row> out;

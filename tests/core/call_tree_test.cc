@@ -329,8 +329,9 @@ TEST(CallTreeTest, DiffOfAProfileWithItselfIsBalanced) {
   ASSERT_EQ(d->size(), t.size());
   for (uint32_t n = 0; n < d->size(); ++n) {
     EXPECT_EQ(d->left_total[n], d->right_total[n]);
-    EXPECT_EQ(d->left_self[n], d->right_self[n]);
+    EXPECT_EQ(d->left_self(n), d->right_self(n));
     EXPECT_EQ(d->left_total[n], t.total[n]);
+    EXPECT_EQ(d->left_self(n), t.self(n));
     EXPECT_EQ(d->node_name(n), t.node_name(n));
   }
   Result<FlameGraphDiff> g = BuildFlameGraphDiff(*d, 0);

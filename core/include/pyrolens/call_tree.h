@@ -133,9 +133,11 @@ class CallTreeBuilder {
 // The union of two call trees: every path of either, with both sides' values (0 where a
 // side lacks the path). Same invariants as CallTree; children sorted by name.
 struct DiffTree : TreeShape {
-  std::vector<int64_t> left_self, left_total;
-  std::vector<int64_t> right_self, right_total;
+  std::vector<int64_t> left_total, right_total;
   std::vector<int64_t> left_x, right_x;  // per side, as CallTree::x
+  // Per side, as CallTree::self.
+  int64_t left_self(uint32_t n) const { return NodeSelf(*this, left_x, left_total, n); }
+  int64_t right_self(uint32_t n) const { return NodeSelf(*this, right_x, right_total, n); }
 };
 
 // Errors: ResourceExhausted past 2^32 - 1 nodes. The inputs need not outlive the result.
