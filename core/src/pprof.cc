@@ -45,6 +45,30 @@ class IdMap {
   std::unordered_map<uint64_t, uint32_t> sparse_;
 };
 
+// A field's name in error messages, put together only when an error needs it (a profile
+// has hundreds of thousands of entries): a constant, an entry ("location", 12 ->
+// "location[12]") or a field of a named message (&name, ".line", 0 -> "location[12].line[0]").
+class FieldName {
+ public:
+  FieldName(const char* text) : text_(text) {}               // NOLINT(runtime/explicit)
+  FieldName(const std::string& text) : text_(text.c_str()) {}  // NOLINT(runtime/explicit)
+  FieldName(const char* text, size_t index) : text_(text), index_(index) {}
+  FieldName(const FieldName* parent, const char* text, size_t index = kNoIndex)
+      : parent_(parent), text_(text), index_(index) {}
+  std::string str() const {
+    std::string s = parent_ != nullptr ? parent_->str() : std::string();
+    s += text_;
+    if (index_ != kNoIndex) s += Format("[%zu]", index_);
+    return s;
+  }
+
+ private:
+  static constexpr size_t kNoIndex = SIZE_MAX;
+  const FieldName* parent_ = nullptr;
+  const char* text_;
+  size_t index_ = kNoIndex;
+};
+
 // Caches stack ids by the exact bytes of a sample's packed location_id field, so
 // a repeated stack costs one hash and one memcmp.
 class RawStackCache {
@@ -163,11 +187,11 @@ class PprofReader::Impl {
     return -1;
   }
 
-  static Status Bad(const std::string& field, size_t offset, const std::string& what) {
-    return Status::Corruption(Format("pprof: %s at offset %zu: %s", field.c_str(), offset,
+  static Status Bad(const FieldName& field, size_t offset, const std::string& what) {
+    return Status::Corruption(Format("pprof: %s at offset %zu: %s", field.str().c_str(), offset,
                                      what.c_str()));
   }
-  static Status Truncated(const std::string& field, size_t offset) {
+  static Status Truncated(const FieldName& field, size_t offset) {
     return Bad(field, offset, "input truncated or malformed varint");
   }
 
@@ -179,7 +203,7 @@ class PprofReader::Impl {
   }
 
   // Skips one field of `wire_type`, counting it as unknown.
-  Status SkipField(CodedInputStream* in, int wire_type, const std::string& field) {
+  Status SkipField(CodedInputStream* in, int wire_type, const FieldName& field) {
     size_t at = in->CurrentPosition();
     uint64_t v = 0;
     uint32_t len;
@@ -206,7 +230,7 @@ class PprofReader::Impl {
   }
 
   // Reads a varint field value; `field` names it in errors.
-  Status Varint(CodedInputStream* in, int wire_type, const std::string& field, uint64_t* v) {
+  Status Varint(CodedInputStream* in, int wire_type, const FieldName& field, uint64_t* v) {
     size_t at = in->CurrentPosition();
     if (wire_type != kVarint) {
       return Bad(field, at, Format("expected wire type 0 (varint), found %d", wire_type));
@@ -215,7 +239,7 @@ class PprofReader::Impl {
     return Status();
   }
 
-  Status StringIndex(CodedInputStream* in, int wire_type, const std::string& field,
+  Status StringIndex(CodedInputStream* in, int wire_type, const FieldName& field,
                      StringId* out) {
     size_t at = in->CurrentPosition();
     uint64_t v = 0;
@@ -229,7 +253,7 @@ class PprofReader::Impl {
   // Runs `on_field(field_number, wire_type)` for each field of a length-delimited
   // message that starts at the current position (the field's wire type is `wt`).
   template <typename F>
-  Status Message(CodedInputStream* in, int wt, const std::string& name, F&& on_field) {
+  Status Message(CodedInputStream* in, int wt, const FieldName& name, F&& on_field) {
     size_t at = in->CurrentPosition();
     if (wt != kLengthDelimited) {
       return Bad(name, at, Format("expected wire type 2 (length-delimited), found %d", wt));
@@ -255,30 +279,30 @@ class PprofReader::Impl {
     return Status();
   }
 
-  Status ValueTypeMsg(CodedInputStream* in, int wire_type, const std::string& name,
+  Status ValueTypeMsg(CodedInputStream* in, int wire_type, const FieldName& name,
                       ValueType* vt) {
     return Message(in, wire_type, name, [&](int f, int wt) -> Status {
-      if (f == 1) return StringIndex(in, wt, name + ".type", &vt->type);
-      if (f == 2) return StringIndex(in, wt, name + ".unit", &vt->unit);
+      if (f == 1) return StringIndex(in, wt, FieldName(&name, ".type"), &vt->type);
+      if (f == 2) return StringIndex(in, wt, FieldName(&name, ".unit"), &vt->unit);
       return SkipField(in, wt, name);
     });
   }
 
   Status MappingMsg(CodedInputStream* in, int wire_type) {
-    std::string name = Format("mapping[%zu]", p_.mappings.size());
+    const FieldName name("mapping", p_.mappings.size());
     mapping_at_.push_back(in->CurrentPosition());
     Mapping m;
     RETURN_IF_ERROR(Message(in, wire_type, name, [&](int f, int wt) -> Status {
       uint64_t v = 0;
       switch (f) {
-        case 1: return Varint(in, wt, name + ".id", &m.id);
-        case 2: return Varint(in, wt, name + ".memory_start", &m.memory_start);
-        case 3: return Varint(in, wt, name + ".memory_limit", &m.memory_limit);
-        case 4: return Varint(in, wt, name + ".file_offset", &m.file_offset);
-        case 5: return StringIndex(in, wt, name + ".filename", &m.filename);
-        case 6: return StringIndex(in, wt, name + ".build_id", &m.build_id);
+        case 1: return Varint(in, wt, FieldName(&name, ".id"), &m.id);
+        case 2: return Varint(in, wt, FieldName(&name, ".memory_start"), &m.memory_start);
+        case 3: return Varint(in, wt, FieldName(&name, ".memory_limit"), &m.memory_limit);
+        case 4: return Varint(in, wt, FieldName(&name, ".file_offset"), &m.file_offset);
+        case 5: return StringIndex(in, wt, FieldName(&name, ".filename"), &m.filename);
+        case 6: return StringIndex(in, wt, FieldName(&name, ".build_id"), &m.build_id);
         case 7: case 8: case 9: case 10:
-          RETURN_IF_ERROR(Varint(in, wt, name + ".has_*", &v));
+          RETURN_IF_ERROR(Varint(in, wt, FieldName(&name, ".has_*"), &v));
           (f == 7 ? m.has_functions : f == 8 ? m.has_filenames
                    : f == 9 ? m.has_line_numbers : m.has_inline_frames) = v != 0;
           return Status();
@@ -290,25 +314,25 @@ class PprofReader::Impl {
   }
 
   Status FunctionMsg(CodedInputStream* in, int wire_type) {
-    std::string name = Format("function[%zu]", p_.functions.size());
+    const FieldName name("function", p_.functions.size());
     size_t at = in->CurrentPosition();
     function_at_.push_back(at);
     Function fn;
     uint64_t id = 0, start = 0;
     RETURN_IF_ERROR(Message(in, wire_type, name, [&](int f, int wt) -> Status {
       switch (f) {
-        case 1: return Varint(in, wt, name + ".id", &id);
-        case 2: return StringIndex(in, wt, name + ".name", &fn.name);
-        case 3: return StringIndex(in, wt, name + ".system_name", &fn.system_name);
-        case 4: return StringIndex(in, wt, name + ".filename", &fn.filename);
-        case 5: return Varint(in, wt, name + ".start_line", &start);
+        case 1: return Varint(in, wt, FieldName(&name, ".id"), &id);
+        case 2: return StringIndex(in, wt, FieldName(&name, ".name"), &fn.name);
+        case 3: return StringIndex(in, wt, FieldName(&name, ".system_name"), &fn.system_name);
+        case 4: return StringIndex(in, wt, FieldName(&name, ".filename"), &fn.filename);
+        case 5: return Varint(in, wt, FieldName(&name, ".start_line"), &start);
         default: return SkipField(in, wt, name);
       }
     }));
     fn.start_line = static_cast<int64_t>(start);
     id = PositionalIdIfMissing(id, p_.functions.size());
     if (!function_ids_.Insert(id, static_cast<uint32_t>(p_.functions.size()))) {
-      return Bad(name + ".id", at, Format("duplicate function id %llu",
+      return Bad(FieldName(&name, ".id"), at, Format("duplicate function id %llu",
                                           static_cast<unsigned long long>(id)));
     }
     p_.functions.push_back(fn);
@@ -316,7 +340,7 @@ class PprofReader::Impl {
   }
 
   Status LocationMsg(CodedInputStream* in, int wire_type) {
-    std::string name = Format("location[%zu]", p_.locations.size());
+    const FieldName name("location", p_.locations.size());
     size_t at = in->CurrentPosition();
     location_at_.push_back(at);
     Location loc;
@@ -324,19 +348,19 @@ class PprofReader::Impl {
     loc.first_line = static_cast<uint32_t>(p_.lines.size());
     RETURN_IF_ERROR(Message(in, wire_type, name, [&](int f, int wt) -> Status {
       switch (f) {
-        case 1: return Varint(in, wt, name + ".id", &id);
-        case 2: return Varint(in, wt, name + ".mapping_id", &mapping_id);
-        case 3: return Varint(in, wt, name + ".address", &loc.address);
-        case 5: return Varint(in, wt, name + ".is_folded", &folded);
+        case 1: return Varint(in, wt, FieldName(&name, ".id"), &id);
+        case 2: return Varint(in, wt, FieldName(&name, ".mapping_id"), &mapping_id);
+        case 3: return Varint(in, wt, FieldName(&name, ".address"), &loc.address);
+        case 5: return Varint(in, wt, FieldName(&name, ".is_folded"), &folded);
         case 4: {
-          std::string lname = Format("%s.line[%u]", name.c_str(), loc.num_lines);
+          const FieldName lname(&name, ".line", loc.num_lines);
           Line line;
           uint64_t fid = 0, lineno = 0, column = 0;
           RETURN_IF_ERROR(Message(in, wt, lname, [&](int lf, int lwt) -> Status {
             switch (lf) {
-              case 1: return Varint(in, lwt, lname + ".function_id", &fid);
-              case 2: return Varint(in, lwt, lname + ".line", &lineno);
-              case 3: return Varint(in, lwt, lname + ".column", &column);
+              case 1: return Varint(in, lwt, FieldName(&lname, ".function_id"), &fid);
+              case 2: return Varint(in, lwt, FieldName(&lname, ".line"), &lineno);
+              case 3: return Varint(in, lwt, FieldName(&lname, ".column"), &column);
               default: return SkipField(in, lwt, lname);
             }
           }));
@@ -357,7 +381,7 @@ class PprofReader::Impl {
     loc.mapping = static_cast<uint32_t>(location_mapping_ids_.size());
     location_mapping_ids_.push_back(mapping_id);
     if (!location_ids_.Insert(id, static_cast<uint32_t>(p_.locations.size()))) {
-      return Bad(name + ".id", at, Format("duplicate location id %llu",
+      return Bad(FieldName(&name, ".id"), at, Format("duplicate location id %llu",
                                           static_cast<unsigned long long>(id)));
     }
     p_.locations.push_back(loc);
@@ -392,8 +416,8 @@ class PprofReader::Impl {
         case 1: {
           ValueType vt;
           sample_type_at_.push_back(at);
-          RETURN_IF_ERROR(ValueTypeMsg(in, wt, Format("sample_type[%zu]",
-                                                        p_.sample_types.size()), &vt));
+          RETURN_IF_ERROR(
+              ValueTypeMsg(in, wt, FieldName("sample_type", p_.sample_types.size()), &vt));
           p_.sample_types.push_back(vt);
           break;
         }
@@ -401,18 +425,15 @@ class PprofReader::Impl {
         case 4: RETURN_IF_ERROR(LocationMsg(in, wt)); break;
         case 5: RETURN_IF_ERROR(FunctionMsg(in, wt)); break;
         case 6: {
-          // Named only for an error: a profile has hundreds of thousands of strings.
-          auto name = [&] {
-            return Format("string_table[%u]", p_.strings.size() - 1 + seen_string_);
-          };
+          const FieldName name("string_table", p_.strings.size() - 1 + seen_string_);
           uint32_t len;
           std::string s;
-          if (wt != kLengthDelimited) return Bad(name(), at, "expected a length-delimited string");
+          if (wt != kLengthDelimited) return Bad(name, at, "expected a length-delimited string");
           if (!in->ReadVarint32(&len) || !in->ReadString(&s, static_cast<int>(len))) {
-            return Truncated(name(), at);
+            return Truncated(name, at);
           }
           if (!seen_string_) {
-            if (!s.empty()) return Bad(name(), at, "string_table[0] must be empty");
+            if (!s.empty()) return Bad(name, at, "string_table[0] must be empty");
             seen_string_ = true;
           } else {
             p_.strings.Add(s);
@@ -566,7 +587,7 @@ class PprofReader::Impl {
   }
 
   // Appends the varints of a packed field (or one unpacked value) to `out`.
-  Status PackedOrOne(CodedInputStream* in, int wt, const std::string& field,
+  Status PackedOrOne(CodedInputStream* in, int wt, const FieldName& field,
                      std::vector<uint64_t>* out) {
     size_t at = in->CurrentPosition();
     if (wt == kVarint) {

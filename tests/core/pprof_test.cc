@@ -187,6 +187,30 @@ TEST(PprofTest, StringIndexOutOfRangeIsAnError) {
       << r.status().message();
 }
 
+// A bad field in a table entry is named down to the field, with the entry's index and
+// where it starts, whichever table it is in.
+TEST(PprofTest, BadTableFieldsAreNamedWithTheirEntry) {
+  const std::string tiny = TinyProfile().SerializeAsString();  // 2 types, 2 locations, 11 strings
+  const struct {
+    std::string field;  // appended to the profile
+    const char* name;
+  } cases[] = {
+      // location { line { function_id: (length-delimited, 1 byte) } }
+      {std::string("\x22\x05\x22\x03\x0a\x01\x00", 7), "location[2].line[0].function_id"},
+      {std::string("\x30\x05", 2), "string_table[11]"},  // a string as a varint
+      {std::string("\x0a\x02\x12\x00", 4), "sample_type[2].unit"},  // unit: length-delimited
+      {std::string("\x1a\x02\x32\x00", 4), "mapping[0].build_id"},
+      {std::string("\x2a\x02\x12\x00", 4), "function[2].name"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    Result<Profile> r = ReadPprof(tiny + c.field);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().message().find(std::string("pprof: ") + c.name + " at offset "), 0u)
+        << r.status().message();
+  }
+}
+
 TEST(PprofTest, UnpackedLocationIdsReadLikePacked) {
   // Hand-encode one sample with two unpacked location ids (tag 0x08 each), as old
   // encoders wrote them; the stack must equal the packed form's.
