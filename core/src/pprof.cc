@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <deque>
 #include <unordered_map>
-#include <utility>
 
 #include "profile.pb.h"
 #include "pprof_reader.h"
@@ -518,19 +517,20 @@ class PprofReader::Impl {
   }
 
   // `at` is where the entry holding the index starts.
-  Status CheckString(StringId id, const std::string& field, size_t at) const {
+  Status CheckString(StringId id, const FieldName& field, size_t at) const {
     if (id < p_.strings.size()) return Status();
     return Status::Corruption(
         Format("pprof: %s: string index %u out of range (%u strings; entry at offset %zu)",
-               field.c_str(), id, p_.strings.size(), at));
+               field.str().c_str(), id, p_.strings.size(), at));
   }
 
   // Resolves ids to indexes and checks string indexes of everything but samples.
   Status ResolveTables() {
     for (size_t i = 0; i < p_.sample_types.size(); ++i) {
       size_t at = sample_type_at_[i];
-      RETURN_IF_ERROR(CheckString(p_.sample_types[i].type, Format("sample_type[%zu].type", i), at));
-      RETURN_IF_ERROR(CheckString(p_.sample_types[i].unit, Format("sample_type[%zu].unit", i), at));
+      const FieldName name("sample_type", i);
+      RETURN_IF_ERROR(CheckString(p_.sample_types[i].type, FieldName(&name, ".type"), at));
+      RETURN_IF_ERROR(CheckString(p_.sample_types[i].unit, FieldName(&name, ".unit"), at));
     }
     RETURN_IF_ERROR(CheckString(p_.drop_frames, "drop_frames", drop_frames_at_));
     RETURN_IF_ERROR(CheckString(p_.keep_frames, "keep_frames", keep_frames_at_));
@@ -539,29 +539,27 @@ class PprofReader::Impl {
     RETURN_IF_ERROR(
         CheckString(p_.default_sample_type, "default_sample_type", default_sample_type_at_));
     for (size_t i = 0; i < p_.comments.size(); ++i) {
-      RETURN_IF_ERROR(CheckString(p_.comments[i], Format("comment[%zu]", i), comment_at_[i]));
+      RETURN_IF_ERROR(CheckString(p_.comments[i], FieldName("comment", i), comment_at_[i]));
     }
     IdMap mapping_ids;
     for (size_t i = 0; i < p_.mappings.size(); ++i) {
       Mapping& m = p_.mappings[i];
       m.id = PositionalIdIfMissing(m.id, i);
-      RETURN_IF_ERROR(CheckString(m.filename, Format("mapping[%zu].filename", i), mapping_at_[i]));
-      RETURN_IF_ERROR(CheckString(m.build_id, Format("mapping[%zu].build_id", i), mapping_at_[i]));
+      const FieldName name("mapping", i);
+      RETURN_IF_ERROR(CheckString(m.filename, FieldName(&name, ".filename"), mapping_at_[i]));
+      RETURN_IF_ERROR(CheckString(m.build_id, FieldName(&name, ".build_id"), mapping_at_[i]));
       if (!mapping_ids.Insert(m.id, static_cast<uint32_t>(i))) {
-        return Bad(Format("mapping[%zu].id", i), mapping_at_[i],
+        return Bad(FieldName(&name, ".id"), mapping_at_[i],
                    Format("duplicate mapping id %llu", static_cast<unsigned long long>(m.id)));
       }
     }
     for (size_t i = 0; i < p_.functions.size(); ++i) {
       const Function& f = p_.functions[i];
       size_t at = function_at_[i];
-      for (auto [id, field] : {std::pair(f.name, "name"), std::pair(f.system_name, "system_name"),
-                               std::pair(f.filename, "filename")}) {
-        // Named only for an error: there may be hundreds of thousands of functions.
-        if (id >= p_.strings.size()) {
-          return CheckString(id, Format("function[%zu].%s", i, field), at);
-        }
-      }
+      const FieldName name("function", i);
+      RETURN_IF_ERROR(CheckString(f.name, FieldName(&name, ".name"), at));
+      RETURN_IF_ERROR(CheckString(f.system_name, FieldName(&name, ".system_name"), at));
+      RETURN_IF_ERROR(CheckString(f.filename, FieldName(&name, ".filename"), at));
     }
     for (size_t i = 0; i < p_.locations.size(); ++i) {
       Location& loc = p_.locations[i];

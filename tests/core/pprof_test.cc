@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <utility>
 
 #include "profile.pb.h"
 #include "pyrolens/compression.h"
@@ -185,6 +186,22 @@ TEST(PprofTest, StringIndexOutOfRangeIsAnError) {
   EXPECT_NE(r.status().message().find("function[1].name: string index 77 out of range"),
             std::string::npos)
       << r.status().message();
+}
+
+TEST(PprofTest, StringIndexOutOfRangeNamesTheTableField) {
+  perftools::profiles::Profile unit = TinyProfile();
+  unit.mutable_sample_type(1)->set_unit(99);
+  perftools::profiles::Profile build_id = TinyProfile();
+  build_id.add_mapping()->set_build_id(98);
+  perftools::profiles::Profile comment = TinyProfile();
+  comment.add_comment(97);
+  for (const auto& [p, want] : {std::pair(&unit, "sample_type[1].unit: string index 99"),
+                                std::pair(&build_id, "mapping[0].build_id: string index 98"),
+                                std::pair(&comment, "comment[0]: string index 97")}) {
+    Result<Profile> r = ReadPprof(p->SerializeAsString());
+    ASSERT_FALSE(r.ok()) << want;
+    EXPECT_NE(r.status().message().find(want), std::string::npos) << r.status().message();
+  }
 }
 
 // A bad field in a table entry is named down to the field, with the entry's index and
