@@ -126,6 +126,21 @@ std::vector<uint32_t> NameRanks(const StringTable& names) {
   return rank;
 }
 
+// The depths of a pre-order tree's nodes 0, 1, 2, ... asked in that order (a walk may go
+// on over several calls): the ancestors of the last node asked are kept on a path.
+class DepthWalk {
+ public:
+  uint32_t Next(const TreeShape& t, uint32_t n) {
+    if (n == 0) path_.clear();
+    while (!path_.empty() && path_.back() != t.parent[n]) path_.pop_back();
+    path_.push_back(n);
+    return static_cast<uint32_t>(path_.size() - 1);
+  }
+
+ private:
+  std::vector<uint32_t> path_;
+};
+
 // Lists nodes [b, e) of a pre-order tree by depth: level_nodes[fill[d]++] = node, going on
 // from a walk over [0, b).
 void FillLevels(TreeShape* t, std::vector<uint32_t>* fill, DepthWalk* walk, uint32_t b,

@@ -67,21 +67,6 @@ struct TreeShape {
   }
 };
 
-// The depths of a pre-order tree's nodes 0, 1, 2, ... asked in that order (a walk may go
-// on over several calls): the ancestors of the last node asked are kept on a path.
-class DepthWalk {
- public:
-  uint32_t Next(const TreeShape& t, uint32_t n) {
-    if (n == 0) path_.clear();
-    while (!path_.empty() && path_.back() != t.parent[n]) path_.pop_back();
-    path_.push_back(n);
-    return static_cast<uint32_t>(path_.size() - 1);
-  }
-
- private:
-  std::vector<uint32_t> path_;
-};
-
 // The self value of node n of a tree laid out as above (self first, then the children):
 // where its first child starts less where n starts; a leaf's total. Not stored: at 6.7M
 // nodes an array of it is 51 MB, which a viewer first touches on every load.
