@@ -183,31 +183,21 @@ void IndexShape(TreeShape* t) {
 
 namespace {
 
-// Pyroscope's layout (self first, then children left to right) of pre-order nodes [b, e),
-// going on from a walk over [0, b): x holds each node's self value, which is replaced by
-// where the node starts; next[d] is where the next child of the last node seen at depth d
-// starts.
-void LayoutRange(const TreeShape& t, const std::vector<int64_t>& total, std::vector<int64_t>* x,
-                 std::vector<int64_t>* next, DepthWalk* walk, uint32_t b, uint32_t e) {
-  for (uint32_t i = b; i < e; ++i) {
-    const int64_t s = (*x)[i];
-    uint32_t d = walk->Next(t, i);
-    if (next->size() <= d) next->resize(d + 1, 0);
-    int64_t at = 0;
-    if (d > 0) {
-      at = (*next)[d - 1];
-      (*next)[d - 1] = WrapAdd(at, total[i]);
-    }
-    (*x)[i] = at;
-    (*next)[d] = WrapAdd(at, s);
+// Pyroscope's layout (self first, then children left to right) of a pre-order tree, from
+// entry b to e of x: x holds each node's self value and a 0 after the last node, each of
+// which is replaced by the sum of those before it (*sum, carried from the entries before b).
+void LayoutRange(std::vector<int64_t>* x, int64_t* sum, size_t b, size_t e) {
+  for (size_t i = b; i < e; ++i) {
+    const int64_t self = (*x)[i];
+    (*x)[i] = *sum;
+    *sum = WrapAdd(*sum, self);
   }
 }
 
 // LayoutRange over the whole tree.
-void Layout(const TreeShape& t, const std::vector<int64_t>& total, std::vector<int64_t>* x) {
-  std::vector<int64_t> next;
-  DepthWalk walk;
-  LayoutRange(t, total, x, &next, &walk, 0, t.size());
+void Layout(std::vector<int64_t>* x) {
+  int64_t sum = 0;
+  LayoutRange(x, &sum, 0, x->size());
 }
 
 // The k-th largest of `values` (k >= 1, k <= size).
@@ -314,7 +304,6 @@ class CallTreeBuilder::Impl {
         case kMerge: MergeRuns(budget, &spent); break;
         case kCommon: RETURN_IF_ERROR(Common(budget, &spent)); break;
         case kNodes: Nodes(budget, &spent); break;
-        case kTotals: Totals(budget, &spent); break;
         case kLayout: LayoutNodes(budget, &spent); break;
         case kLevels: Levels(budget, &spent); break;
         case kDone: break;
@@ -326,8 +315,7 @@ class CallTreeBuilder::Impl {
   double progress() const {
     if (phase_ == kDone) return 1.0;
     // Rough shares of the time each phase takes on large profiles.
-    static constexpr double kStart[] = {0,   0.03, 0.05, 0.3,  0.35, 0.45,
-                                        0.55, 0.6, 0.7, 0.75, 0.85, 1.0};
+    static constexpr double kStart[] = {0, 0.03, 0.05, 0.3, 0.35, 0.45, 0.55, 0.6, 0.75, 0.8, 1.0};
     double within = 0;
     switch (phase_) {
       case kWeigh: within = Share(i_, p_.num_samples() + p_.num_stacks()); break;
@@ -335,7 +323,6 @@ class CallTreeBuilder::Impl {
       case kSortRuns: within = Share(i_, order_.size()); break;
       case kMerge: within = Share(width_, order_.size()); break;
       case kCommon: case kNodes: within = Share(i_, order_.size()); break;
-      case kTotals: within = Share(tree_.size() - i_, tree_.size()); break;
       case kLayout: case kLevels: within = Share(i_, tree_.size()); break;
       default: break;
     }
@@ -346,8 +333,7 @@ class CallTreeBuilder::Impl {
 
  private:
   enum Phase {
-    kCheck, kWeigh, kSequences, kRank, kSortRuns, kMerge, kCommon, kNodes, kTotals, kLayout, kLevels,
-    kDone
+    kCheck, kWeigh, kSequences, kRank, kSortRuns, kMerge, kCommon, kNodes, kLayout, kLevels, kDone
   };
   static constexpr size_t kRun = 1024;  // sequences per initially sorted run
 
@@ -496,7 +482,7 @@ class CallTreeBuilder::Impl {
     for (auto* v : {&tree_.name, &tree_.parent, &tree_.subtree_end, &tree_.level_nodes}) {
       v->reserve(n);
     }
-    for (auto* v : {&tree_.total, &tree_.x}) v->reserve(n);
+    tree_.x.reserve(size_t{n} + 1);
     path_.assign(1, AddNode(root_name_, kNone));
     per_depth_.assign(1, 1);
     Next(kNodes);
@@ -521,7 +507,6 @@ class CallTreeBuilder::Impl {
       self = WrapAdd(self, weight_[seq_stack_[a]]);
       *spent += Frames(a);
     }
-    tree_.total.resize(tree_.size());
     tree_.level_nodes.resize(tree_.size());
     if (i_ < order_.size()) return;
     EndPath(0);
@@ -530,9 +515,8 @@ class CallTreeBuilder::Impl {
     seq_offsets_ = {};
     order_ = {};
     common_ = {};
-    std::copy(tree_.x.begin(), tree_.x.end(), tree_.total.begin());
-    Next(kTotals);
-    i_ = tree_.size();
+    tree_.x.push_back(0);  // becomes where the last node ends
+    Next(kLayout);
   }
 
   // Returns the new node's id.
@@ -550,21 +534,12 @@ class CallTreeBuilder::Impl {
     path_.resize(keep);
   }
 
-  void Totals(size_t budget, size_t* spent) {
-    for (; i_ > 1 && *spent < budget; --i_, ++*spent) {
-      int64_t& parent_total = tree_.total[tree_.parent[i_ - 1]];
-      parent_total = WrapAdd(parent_total, tree_.total[i_ - 1]);
-    }
-    if (i_ > 1) return;
-    Next(kLayout);
-  }
-
   void LayoutNodes(size_t budget, size_t* spent) {
-    uint32_t end = RangeEnd(budget - *spent);
-    LayoutRange(tree_, tree_.total, &tree_.x, &next_x_, &walk_, static_cast<uint32_t>(i_), end);
+    const size_t end = std::min(tree_.x.size(), i_ + (budget - *spent));
+    LayoutRange(&tree_.x, &x_sum_, i_, end);
     *spent += end - i_;
     i_ = end;
-    if (i_ < tree_.size()) return;
+    if (i_ < tree_.x.size()) return;
     fill_ = SizeLevels(&tree_, per_depth_);
     Next(kLevels);
   }
@@ -606,8 +581,8 @@ class CallTreeBuilder::Impl {
   uint64_t nodes_ = 1;
   std::vector<uint32_t> path_;  // nodes of the previous sequence, root first
   std::vector<uint32_t> per_depth_, fill_;  // nodes per depth; where the next goes in its level
-  std::vector<int64_t> next_x_;             // LayoutRange's walk
-  DepthWalk walk_;                          // LayoutRange's, then FillLevels'
+  int64_t x_sum_ = 0;                       // LayoutRange's
+  DepthWalk walk_;                          // FillLevels'
 };
 
 CallTreeBuilder::CallTreeBuilder(const Profile& profile, const CallTreeOptions& options)
@@ -649,9 +624,7 @@ Result<DiffTree> BuildDiffTree(const CallTree& left, const CallTree& right) {
     t.parent.push_back(it.parent);
     // x holds each side's self values until the layout.
     t.left_x.push_back(it.l != kNone ? left.self(it.l) : 0);
-    t.left_total.push_back(it.l != kNone ? left.total[it.l] : 0);
     t.right_x.push_back(it.r != kNone ? right.self(it.r) : 0);
-    t.right_total.push_back(it.r != kNone ? right.total[it.r] : 0);
     // Merge the two sorted child lists.
     kids.clear();
     uint32_t a = it.l != kNone ? left.first_child(it.l) : kNone;
@@ -673,19 +646,22 @@ Result<DiffTree> BuildDiffTree(const CallTree& left, const CallTree& right) {
     for (size_t i = kids.size(); i-- > 0;) stack.push_back(kids[i]);
   }
   IndexShape(&t);
-  Layout(t, t.left_total, &t.left_x);
-  Layout(t, t.right_total, &t.right_x);
+  t.left_x.push_back(0);
+  t.right_x.push_back(0);
+  Layout(&t.left_x);
+  Layout(&t.right_x);
   return t;
 }
 
 FlameGraph BuildFlameGraph(const CallTree& tree, int64_t max_nodes) {
   FlameGraph g;
   if (tree.size() == 0) return g;
-  g.total = tree.total[0];
+  g.total = tree.total(0);
   int64_t min_val = 0;
   if (max_nodes >= 1 && tree.size() - 1 > static_cast<uint64_t>(max_nodes)) {
-    min_val = KthLargest(std::vector<int64_t>(tree.total.begin() + 1, tree.total.end()),
-                         static_cast<size_t>(max_nodes));
+    std::vector<int64_t> totals(tree.size() - 1);
+    for (uint32_t n = 1; n < tree.size(); ++n) totals[n - 1] = tree.total(n);
+    min_val = KthLargest(std::move(totals), static_cast<size_t>(max_nodes));
   }
   // Pyroscope folds nodes literally named "other" into the synthetic "other" node too.
   uint32_t other_name = kNone;
@@ -713,7 +689,7 @@ FlameGraph BuildFlameGraph(const CallTree& tree, int64_t max_nodes) {
     Item it = stack.back();
     stack.pop_back();
     int64_t self = it.node == kNone ? it.other : tree.self(it.node);
-    int64_t total = it.node == kNone ? it.other : tree.total[it.node];
+    int64_t total = it.node == kNone ? it.other : tree.total(it.node);
     g.max_self = std::max(g.max_self, self);
     uint32_t index;
     if (it.node == kNone) {
@@ -737,11 +713,11 @@ FlameGraph BuildFlameGraph(const CallTree& tree, int64_t max_nodes) {
     int64_t cursor = WrapAdd(it.x, self);
     int64_t other = 0;
     for (uint32_t c = tree.first_child(it.node); c != kNone; c = tree.next_sibling(c)) {
-      if (tree.total[c] >= min_val && tree.name[c] != other_name) {
+      if (tree.total(c) >= min_val && tree.name[c] != other_name) {
         stack.push_back({c, it.level + 1, cursor, 0});
-        cursor = WrapAdd(cursor, tree.total[c]);
+        cursor = WrapAdd(cursor, tree.total(c));
       } else {
-        other = WrapAdd(other, tree.total[c]);
+        other = WrapAdd(other, tree.total(c));
       }
     }
     if (other != 0) stack.push_back({kNone, it.level + 1, cursor, other});
@@ -763,14 +739,14 @@ Result<FlameGraphDiff> BuildFlameGraphDiff(const DiffTree& tree, int64_t max_nod
   }
   FlameGraphDiff g;
   if (tree.size() == 0) return g;
-  g.left_ticks = tree.left_total[0];
-  g.right_ticks = tree.right_total[0];
+  g.left_ticks = tree.left_total(0);
+  g.right_ticks = tree.right_total(0);
   g.total = WrapAdd(g.left_ticks, g.right_ticks);
   int64_t min_val = 0;
   if (max_nodes >= 1 && tree.size() > static_cast<uint64_t>(max_nodes)) {
     std::vector<int64_t> m(tree.size());
     for (uint32_t i = 0; i < tree.size(); ++i) {
-      m[i] = std::max(tree.left_total[i], tree.right_total[i]);
+      m[i] = std::max(tree.left_total(i), tree.right_total(i));
     }
     min_val = KthLargest(std::move(m), static_cast<size_t>(max_nodes));
   }
@@ -783,7 +759,7 @@ Result<FlameGraphDiff> BuildFlameGraphDiff(const DiffTree& tree, int64_t max_nod
     int64_t lother, rother;
   };
   auto keep = [&](uint32_t n) {
-    return tree.left_total[n] >= min_val || tree.right_total[n] >= min_val;
+    return tree.left_total(n) >= min_val || tree.right_total(n) >= min_val;
   };
   std::vector<Item> stack{{0, 0, 0, 0, 0, 0}};
   while (!stack.empty()) {
@@ -791,9 +767,9 @@ Result<FlameGraphDiff> BuildFlameGraphDiff(const DiffTree& tree, int64_t max_nod
     stack.pop_back();
     bool synthetic = it.node == kNone;
     int64_t ls = synthetic ? it.lother : tree.left_self(it.node);
-    int64_t lt = synthetic ? it.lother : tree.left_total[it.node];
+    int64_t lt = synthetic ? it.lother : tree.left_total(it.node);
     int64_t rs = synthetic ? it.rother : tree.right_self(it.node);
-    int64_t rt = synthetic ? it.rother : tree.right_total[it.node];
+    int64_t rt = synthetic ? it.rother : tree.right_total(it.node);
     g.max_self = std::max({g.max_self, ls, rs});
     uint32_t index;
     if (synthetic || (it.node != 0 && tree.node_name(it.node) == "other")) {
@@ -819,11 +795,11 @@ Result<FlameGraphDiff> BuildFlameGraphDiff(const DiffTree& tree, int64_t max_nod
     for (uint32_t c = tree.first_child(it.node); c != kNone; c = tree.next_sibling(c)) {
       if (keep(c)) {
         stack.push_back({c, it.level + 1, lc, rc, 0, 0});
-        lc = WrapAdd(lc, tree.left_total[c]);
-        rc = WrapAdd(rc, tree.right_total[c]);
+        lc = WrapAdd(lc, tree.left_total(c));
+        rc = WrapAdd(rc, tree.right_total(c));
       } else {
-        lo = WrapAdd(lo, tree.left_total[c]);
-        ro = WrapAdd(ro, tree.right_total[c]);
+        lo = WrapAdd(lo, tree.left_total(c));
+        ro = WrapAdd(ro, tree.right_total(c));
       }
     }
     if (lo != 0 || ro != 0) stack.push_back({kNone, it.level + 1, lc, rc, lo, ro});

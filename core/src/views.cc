@@ -175,18 +175,15 @@ size_t KeepSandwichSide(Profile* profile, std::string_view function, SandwichSid
   return profile->num_samples();
 }
 
-std::vector<FunctionRow> BuildFunctionTable(const TreeShape& tree, const std::vector<int64_t>& x,
-                                            const std::vector<int64_t>& total) {
-  FunctionTableBuilder b(tree, x, total);
+std::vector<FunctionRow> BuildFunctionTable(const TreeShape& tree, const std::vector<int64_t>& x) {
+  FunctionTableBuilder b(tree, x);
   b.Step(tree.size());
   return b.Take();
 }
 
-FunctionTableBuilder::FunctionTableBuilder(const TreeShape& tree, const std::vector<int64_t>& x,
-                                           const std::vector<int64_t>& total)
+FunctionTableBuilder::FunctionTableBuilder(const TreeShape& tree, const std::vector<int64_t>& x)
     : tree_(tree),
       x_(x),
-      total_(total),
       self_by_(tree.names.size(), 0),
       total_by_(tree.names.size(), 0),
       seen_(tree.names.size(), 0),
@@ -203,8 +200,8 @@ bool FunctionTableBuilder::Step(size_t budget) {
     }
     uint32_t name = tree_.name[n];
     seen_[name] = 1;
-    self_by_[name] = WrapAdd(self_by_[name], NodeSelf(tree_, x_, total_, n));
-    if (open_[name] == 0) total_by_[name] = WrapAdd(total_by_[name], total_[n]);
+    self_by_[name] = WrapAdd(self_by_[name], TreeShape::NodeSelf(x_, n));
+    if (open_[name] == 0) total_by_[name] = WrapAdd(total_by_[name], tree_.NodeTotal(x_, n));
     ++open_[name];
     path_.push_back(n);
   }

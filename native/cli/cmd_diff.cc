@@ -93,8 +93,8 @@ void RegisterDiff(CLI::App& app) {
     if (args->nodecount > 0 && out.size() > args->nodecount) out.resize(args->nodecount);
 
     const std::string& unit = base->str(bt.unit);
-    int64_t btotal = diff->left_total.empty() ? 0 : diff->left_total[0];
-    int64_t ntotal = diff->right_total.empty() ? 0 : diff->right_total[0];
+    int64_t btotal = diff->size() == 0 ? 0 : diff->left_total(0);
+    int64_t ntotal = diff->size() == 0 ? 0 : diff->right_total(0);
     printf("Sample type: %s\n", btype.c_str());
     printf("Total: base %s, new %s, change %s\n", Value(btotal, unit, false).c_str(),
            Value(ntotal, unit, false).c_str(), Value(WrapSub(ntotal, btotal), unit, true).c_str());

@@ -36,6 +36,8 @@ void CheckShape(const CallTree& t) {
   EXPECT_EQ(t.parent[0], kNone);
   EXPECT_EQ(t.node_name(0), "total");
   EXPECT_EQ(t.subtree_end[0], t.size());
+  ASSERT_EQ(t.x.size(), t.size() + 1);
+  EXPECT_EQ(t.x[0], 0);
   std::vector<uint32_t> depth(t.size(), 0);  // from the child links, set before it is read
   for (uint32_t n = 0; n < t.size(); ++n) {
     EXPECT_EQ(t.depth(n), depth[n]);
@@ -46,14 +48,14 @@ void CheckShape(const CallTree& t) {
       ASSERT_EQ(t.parent[c], n);
       depth[c] = depth[n] + 1;
       EXPECT_EQ(t.x[c], cursor) << "children follow their parent's self part";
-      cursor += t.total[c];
-      children += t.total[c];
+      cursor += t.total(c);
+      children += t.total(c);
       if (prev != kNone) {
         EXPECT_LT(t.node_name(prev), t.node_name(c)) << "sorted, unique";
       }
       prev = c;
     }
-    EXPECT_EQ(t.self(n), t.total[n] - children) << t.node_name(n);
+    EXPECT_EQ(t.self(n), t.total(n) - children) << t.node_name(n);
     if (n > 0) {
       EXPECT_LT(n, t.subtree_end[n]);
       EXPECT_LE(t.subtree_end[n], t.subtree_end[t.parent[n]]);
@@ -138,7 +140,7 @@ TEST(CallTreeTest, RealProfileInvariants) {
     Profile p = Load(file);
     for (size_t type = 0; type < p.num_types(); ++type) {
       CallTree t = Tree(p, type);
-      EXPECT_EQ(t.total[0], p.Total(type));
+      EXPECT_EQ(t.total(0), p.Total(type));
       CheckShape(t);
       FlameGraph g = BuildFlameGraph(t, 0);
       CheckFlameGraph(g, p.Total(type));
@@ -179,7 +181,6 @@ TEST(CallTreeTest, StepsBuildWhatOneCallBuilds) {
         CallTree t = builder.Take();
         EXPECT_EQ(t.name, whole.name);
         EXPECT_EQ(t.parent, whole.parent);
-        EXPECT_EQ(t.total, whole.total);
         EXPECT_EQ(t.x, whole.x);
         EXPECT_EQ(t.level_nodes, whole.level_nodes);
         for (uint32_t n = 0; n < t.size(); n += 97) EXPECT_EQ(t.node_name(n), whole.node_name(n));
@@ -192,7 +193,7 @@ TEST(CallTreeTest, EveryFrameKeyKeepsTotals) {
   Profile p = Load("pyroscope/ingest/heap.pb.gz");
   for (FrameKey key : {FrameKey::kFunction, FrameKey::kFunctionLine, FrameKey::kAddress}) {
     CallTree t = Tree(p, 1, key);
-    EXPECT_EQ(t.total[0], p.Total(1));
+    EXPECT_EQ(t.total(0), p.Total(1));
     CheckShape(t);
   }
   EXPECT_LT(Tree(p, 1, FrameKey::kFunction).size(), Tree(p, 1, FrameKey::kFunctionLine).size());
@@ -207,12 +208,13 @@ TEST(CallTreeTest, MaxNodesKeepsTotalsAndTheLargestNodes) {
     CheckFlameGraph(g, p.Total(1));
     // Independently: the max_nodes-th largest total among the non-root nodes is the
     // threshold; every node reaching it is kept (ties included), the rest are "other".
-    std::vector<int64_t> totals(t.total.begin() + 1, t.total.end());
+    std::vector<int64_t> totals;
+    for (uint32_t n = 1; n < t.size(); ++n) totals.push_back(t.total(n));
     std::sort(totals.rbegin(), totals.rend());
     int64_t threshold = totals[max_nodes - 1];
     size_t expected = 0;
     for (uint32_t n = 1; n < t.size(); ++n) {
-      expected += t.total[n] >= threshold && t.node_name(n) != "other";
+      expected += t.total(n) >= threshold && t.node_name(n) != "other";
     }
     size_t kept = 0, others = 0;
     for (const auto& level : Decode(g)) {
@@ -266,21 +268,27 @@ TEST(CallTreeTest, FlameGraphOfATinyFoldedProfile) {
   EXPECT_EQ(one.max_self, 10);
 }
 
-// Self values are not stored but read off the layout (where the first child starts); they
-// are the stacks ending at a node, negative values and all.
-TEST(CallTreeTest, SelfIsWhatEndsAtTheNodeNegativeValuesToo) {
+// Self and total values are not stored but read off the layout; they are the stacks ending
+// at and going through a node, negative values and all.
+TEST(CallTreeTest, SelfAndTotalAreReadOffTheLayoutNegativeValuesToo) {
   Result<Profile> p = ReadFolded("main;a;b 3\nmain;a 2\nmain 4\nmain;c 5\n");
   ASSERT_TRUE(p.ok()) << p.status().message();
   for (int sign : {1, -1}) {
     for (int64_t& v : p->values) v = std::abs(v) * sign;
     CallTree t = Tree(*p);
     if (sign > 0) CheckShape(t);  // which also has x ascend along each level
-    std::map<std::string, int64_t> self;
-    for (uint32_t n = 0; n < t.size(); ++n) self[t.node_name(n)] = t.self(n);
+    std::map<std::string, int64_t> self, total;
+    for (uint32_t n = 0; n < t.size(); ++n) {
+      self[t.node_name(n)] = t.self(n);
+      total[t.node_name(n)] = t.total(n);
+    }
     EXPECT_EQ(self, (std::map<std::string, int64_t>{
                         {"total", 0}, {"main", 4 * sign}, {"a", 2 * sign}, {"b", 3 * sign},
                         {"c", 5 * sign}}));
-    EXPECT_EQ(t.total[0], 14 * sign);
+    EXPECT_EQ(total, (std::map<std::string, int64_t>{
+                         {"total", 14 * sign}, {"main", 14 * sign}, {"a", 5 * sign},
+                         {"b", 3 * sign}, {"c", 5 * sign}}));
+    EXPECT_EQ(t.total(0), 14 * sign);
   }
 }
 
@@ -311,7 +319,7 @@ TEST(CallTreeTest, ExpandsInlinedFramesCallerFirst) {
   for (uint32_t n = 0; n < t.size(); ++n) names.push_back(t.node_name(n));
   EXPECT_EQ(names, (std::vector<std::string>{"total", "main", "caller", "inlined", "0x300"}));
   EXPECT_EQ(t.self(3), 7);
-  EXPECT_EQ(t.total[3], 8);
+  EXPECT_EQ(t.total(3), 8);
   EXPECT_EQ(t.self(4), 1);
 
   CallTree lines = Tree(p, 0, FrameKey::kFunctionLine);
@@ -328,9 +336,9 @@ TEST(CallTreeTest, DiffOfAProfileWithItselfIsBalanced) {
   ASSERT_TRUE(d.ok());
   ASSERT_EQ(d->size(), t.size());
   for (uint32_t n = 0; n < d->size(); ++n) {
-    EXPECT_EQ(d->left_total[n], d->right_total[n]);
+    EXPECT_EQ(d->left_total(n), d->right_total(n));
     EXPECT_EQ(d->left_self(n), d->right_self(n));
-    EXPECT_EQ(d->left_total[n], t.total[n]);
+    EXPECT_EQ(d->left_total(n), t.total(n));
     EXPECT_EQ(d->left_self(n), t.self(n));
     EXPECT_EQ(d->node_name(n), t.node_name(n));
   }

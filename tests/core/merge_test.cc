@@ -461,7 +461,7 @@ TEST(MergeTest, HugeValuesWrapInsteadOfOverflowing) {
   EXPECT_EQ(m->values[0], -2);
   Result<CallTree> t = BuildCallTree(a.profile());
   ASSERT_TRUE(t.ok());
-  EXPECT_EQ(t->total[0], -2);
+  EXPECT_EQ(t->total(0), -2);
   FlameGraph g = BuildFlameGraph(*t, 1);
   EXPECT_EQ(g.total, -2);
 }

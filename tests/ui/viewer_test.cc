@@ -193,7 +193,7 @@ TEST_F(ViewerTest, OpensCorpusFileAndDrawsFlameGraph) {
   for (const auto& n : nodes.GetArray()) drawn.insert(n["id"].GetUint());
   int checked = 0;
   for (uint32_t n = 0; n < tree->size(); ++n) {
-    double px = static_cast<double>(tree->total[n]) / tree->total[0] * root_w;
+    double px = static_cast<double>(tree->total(n)) / tree->total(0) * root_w;
     if (tree->depth(n) <= 8 && px >= 2) {
       EXPECT_TRUE(drawn.count(n)) << tree->node_name(n) << " " << px << "px";
       ++checked;

@@ -26,7 +26,7 @@ ImU32 Dim(ImU32 c, bool dark) {
 }
 
 double Change(const DiffTree& d, uint32_t n, int64_t base_root, int64_t cmp_root) {
-  return ShareChange(d.left_total[n], base_root, d.right_total[n], cmp_root);
+  return ShareChange(d.left_total(n), base_root, d.right_total(n), cmp_root);
 }
 
 }  // namespace
@@ -41,7 +41,6 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
   }
   const TreeShape& t = *data.shape;
   const std::vector<int64_t>& X = *data.x;
-  const std::vector<int64_t>& T = *data.total;
   if (panel->zoom >= t.size()) panel->zoom = 0;
   const uint32_t z = panel->zoom;
   const uint32_t zoom_depth = t.depth(z);
@@ -71,7 +70,7 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
   const bool hover_ok = ImGui::IsWindowHovered();
 
   const int64_t x0 = X[z];
-  const int64_t span = std::max<int64_t>(1, T[z]);
+  const int64_t span = std::max<int64_t>(1, data.total(z));
   const double scale = width / static_cast<double>(span);
   const float left = origin.x;
   const float char_w =
@@ -150,7 +149,7 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
     // Positions along the level (x ascends): the x and width of the node at each.
     const uint32_t* LN = t.level_nodes.data();
     auto x_at = [&](size_t k) { return X[LN[k]]; };
-    auto width_at = [&](size_t k) { return T[LN[k]]; };
+    auto width_at = [&](size_t k) { return data.total(LN[k]); };
     // The first position in [a, b) whose x is not `before`, by binary search.
     auto first_not = [&](size_t a, size_t b, auto before) {
       while (a < b) {
@@ -226,7 +225,7 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
     const float y = row_y(hovered_depth);
     const bool across = h == z || hovered_depth < zoom_depth;  // the zoomed node or above
     float px = across ? left : left + static_cast<float>(static_cast<double>(X[h] - x0) * scale);
-    float pw = across ? width : static_cast<float>(T[h] * scale);
+    float pw = across ? width : static_cast<float>(data.total(h) * scale);
     dl->AddRect(ImVec2(px, y), ImVec2(std::min(px + pw, left + width), y + row_h - 1.f), sel_col);
     DrawTooltip(data, h, z);
     if (ImGui::IsMouseClicked(ImGuiMouseButton_Right)) {
@@ -244,7 +243,7 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
         e += ",\"self\":";
         AppendJsonInt(&e, data.self(h));
         e += ",\"total\":";
-        AppendJsonInt(&e, (*data.total)[h]);
+        AppendJsonInt(&e, data.total(h));
         e += '}';
         Emit(e);
       }
@@ -268,7 +267,6 @@ void Viewer_Impl::DrawTooltip(const TreeData& data, uint32_t node, uint32_t zoom
         tooltip_source = src.line > 0 ? src.file + ":" + std::to_string(src.line) : src.file;
       }
     }
-    const std::vector<int64_t>& T = *data.total;
     auto pct = [](int64_t v, int64_t of) {
       char buf[32];
       snprintf(buf, sizeof(buf), "%.2f%%", of != 0 ? 100.0 * v / of : 0.0);
@@ -277,17 +275,18 @@ void Viewer_Impl::DrawTooltip(const TreeData& data, uint32_t node, uint32_t zoom
     if (data.diff != nullptr) {
       const DiffTree& d = *data.diff;
       const std::string change = ChangeText(Change(d, node, data.base_root, data.comparison_root));
-      tooltip_values = "Base:       " + FormatPretty(d.left_total[node], type_unit) + " (" +
-                       pct(d.left_total[node], data.base_root) +
-                       ")\nComparison: " + FormatPretty(d.right_total[node], type_unit) + " (" +
-                       pct(d.right_total[node], data.comparison_root) + ")\nChange:     " + change +
+      tooltip_values = "Base:       " + FormatPretty(d.left_total(node), type_unit) + " (" +
+                       pct(d.left_total(node), data.base_root) +
+                       ")\nComparison: " + FormatPretty(d.right_total(node), type_unit) + " (" +
+                       pct(d.right_total(node), data.comparison_root) + ")\nChange:     " + change +
                        " of share";
     } else {
-      const int64_t self = data.self(node);
-      tooltip_values = "Total: " + FormatPretty(T[node], type_unit) + "  " + pct(T[node], T[0]) +
-                       " of all, " + pct(T[node], T[zoom]) +
+      const int64_t self = data.self(node), total = data.total(node);
+      const int64_t all = data.total(0), zoomed = data.total(zoom);
+      tooltip_values = "Total: " + FormatPretty(total, type_unit) + "  " + pct(total, all) +
+                       " of all, " + pct(total, zoomed) +
                        " of zoomed\nSelf:  " + FormatPretty(self, type_unit) + "  " +
-                       pct(self, T[0]) + " of all, " + pct(self, T[zoom]) + " of zoomed";
+                       pct(self, all) + " of all, " + pct(self, zoomed) + " of zoomed";
     }
   }
   ImGui::BeginTooltip();

@@ -216,7 +216,7 @@ void Viewer_Impl::DrawToolbar() {
     if (!search_error.empty()) {
       ImGui::TextColored(ImVec4(1, 0.35f, 0.35f, 1), "bad regexp");
     } else if (main.valid()) {
-      int64_t root = main.diff ? main.diff->right_total[0] : (*main.total)[0];
+      int64_t root = main.diff ? main.diff->right_total(0) : main.total(0);
       ImGui::Text("%.2f%% matched", root ? 100.0 * matched_total / root : 0.0);
     }
   }

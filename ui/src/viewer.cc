@@ -95,7 +95,6 @@ Result<CallTree> Tree(const Profile& p, size_t type) {
 void Show(const CallTree& t, TreeData* data) {
   data->shape = &t;
   data->x = &t.x;
-  data->total = &t.total;
 }
 
 // The value column named `name` in `p` ("" = the default); InvalidArgument when absent.
@@ -241,7 +240,7 @@ bool Viewer_Impl::StepLoad(Load* l, Status* error) {
   // The top table's rows, counted in steps too.
   l->tree = std::make_unique<CallTree>(l->builder->Take());
   l->builder.reset();
-  l->table = std::make_unique<FunctionTableBuilder>(*l->tree, l->tree->x, l->tree->total);
+  l->table = std::make_unique<FunctionTableBuilder>(*l->tree, l->tree->x);
   return false;
 }
 
@@ -377,27 +376,23 @@ Status Viewer_Impl::RebuildTrees() {
     if (invert) {
       ASSIGN_OR_RETURN(table_diff, BuildDiffTree(plain_trees[0], plain_trees[1]));
     }
-    const uint32_t n = diff.size();
-    diff_x.resize(n);
-    diff_total.resize(n);
-    for (uint32_t i = 0; i < n; ++i) {
-      diff_x[i] = diff.left_x[i] + diff.right_x[i];
-      diff_total[i] = diff.left_total[i] + diff.right_total[i];
+    diff_x.resize(diff.left_x.size());
+    for (size_t i = 0; i < diff_x.size(); ++i) {
+      diff_x[i] = WrapAdd(diff.left_x[i], diff.right_x[i]);
     }
     main.shape = &diff;
     main.x = &diff_x;
-    main.total = &diff_total;
     main.diff = &diff;
-    main.base_root = diff.left_total[0];
-    main.comparison_root = diff.right_total[0];
+    main.base_root = diff.left_total(0);
+    main.comparison_root = diff.right_total(0);
     RebuildColors(&main);
     // The table has both sides' functions; the sandwich shows the comparison side.
     const DiffTree& td = table_diff ? *table_diff : diff;
-    top.rows = BuildFunctionTable(td, td.right_x, td.right_total);
-    top.base_rows = BuildFunctionTable(td, td.left_x, td.left_total);
+    top.rows = BuildFunctionTable(td, td.right_x);
+    top.base_rows = BuildFunctionTable(td, td.left_x);
     top.names = &td.names;
-    top.root = td.right_total[0];
-    top.base_root = td.left_total[0];
+    top.root = td.right_total(0);
+    top.base_root = td.left_total(0);
     const Profile& cmp = profiles[comparison].profile;
     bool changed = false;
     ASSIGN_OR_RETURN(view_profile, Transform(cmp, *filter, collapse, &changed));
@@ -445,9 +440,9 @@ Status Viewer_Impl::RebuildTrees() {
     RebuildColors(&main);
     // The top table, from the not-inverted tree.
     const CallTree& tt = table_tree ? *table_tree : tree;
-    top.rows = rows ? std::move(*rows) : BuildFunctionTable(tt, tt.x, tt.total);
+    top.rows = rows ? std::move(*rows) : BuildFunctionTable(tt, tt.x);
     top.names = &tt.names;
-    top.root = tt.size() ? tt.total[0] : 0;
+    top.root = tt.size() ? tt.total(0) : 0;
   }
   top.text.assign(top.rows.size() * 4, std::string());
   SortTop();
@@ -546,11 +541,10 @@ void Viewer_Impl::RebuildSearch() {
   for (TreeData* d : {&main, &callers, &callees}) mark(d);
   // The share of matches: the total of matching nodes without a matching ancestor.
   const TreeShape& t = *main.shape;
-  const std::vector<int64_t>& total =
-      main.diff ? main.diff->right_total : *main.total;  // diffs: the comparison side
+  const std::vector<int64_t>& x = main.diff ? main.diff->right_x : *main.x;  // diffs: the comparison side
   for (uint32_t n = 1; n < t.size();) {
     if (main.name_match[t.name[n]]) {
-      matched_total += total[n];
+      matched_total = WrapAdd(matched_total, t.NodeTotal(x, n));
       n = t.subtree_end[n];
     } else {
       ++n;
@@ -616,7 +610,7 @@ void Viewer_Impl::ZoomTo(uint32_t node) {
   std::string e = "{\"event\":\"zoom\",\"id\":" + std::to_string(node) + ",\"name\":";
   AppendJsonString(&e, t.node_name(node));
   e += ",\"total\":";
-  AppendJsonInt(&e, (*main.total)[node]);
+  AppendJsonInt(&e, main.total(node));
   e += '}';
   Emit(e);
 }
@@ -938,14 +932,14 @@ std::string Viewer_Impl::State() const {
     o += "{\"id\":" + std::to_string(n) + ",\"name\":";
     AppendJsonString(&o, t->node_name(n));
     o += ",\"total\":";
-    AppendJsonInt(&o, (*main.total)[n]);
+    AppendJsonInt(&o, main.total(n));
     o += ",\"self\":";
     AppendJsonInt(&o, main.self(n));
     o += ",\"depth\":" + std::to_string(t->depth(n)) + '}';
   };
   o += ",\"rootTotal\":";
   if (have) {
-    AppendJsonInt(&o, main.diff ? main.diff->right_total[0] : (*main.total)[0]);
+    AppendJsonInt(&o, main.diff ? main.diff->right_total(0) : main.total(0));
   } else {
     o += "0";
   }
@@ -973,7 +967,7 @@ std::string Viewer_Impl::State() const {
   o += ",\"matchedTotal\":";
   AppendJsonInt(&o, matched_total);
   o += ",\"share\":";
-  int64_t root = have ? (main.diff ? main.diff->right_total[0] : (*main.total)[0]) : 0;
+  int64_t root = have ? (main.diff ? main.diff->right_total(0) : main.total(0)) : 0;
   AppendJsonNumber(&o, root != 0 ? static_cast<double>(matched_total) / root : 0.0);
   o += ",\"error\":";
   AppendJsonString(&o, search_error);
@@ -1016,12 +1010,12 @@ std::string Viewer_Impl::State() const {
     o += ",\"h\":";
     AppendJsonNumber(&o, std::round(d.h * 10) / 10);
     o += ",\"total\":";
-    AppendJsonInt(&o, (*main.total)[d.id]);
+    AppendJsonInt(&o, main.total(d.id));
     if (main.diff) {
       o += ",\"base\":";
-      AppendJsonInt(&o, main.diff->left_total[d.id]);
+      AppendJsonInt(&o, main.diff->left_total(d.id));
       o += ",\"comparison\":";
-      AppendJsonInt(&o, main.diff->right_total[d.id]);
+      AppendJsonInt(&o, main.diff->right_total(d.id));
     }
     o += '}';
   }
@@ -1056,9 +1050,9 @@ std::string Viewer_Impl::State() const {
     o += "{\"function\":";
     AppendJsonString(&o, sandwich_built_for);
     o += ",\"callers\":";
-    AppendJsonInt(&o, (*callers.total)[0]);
+    AppendJsonInt(&o, callers.total(0));
     o += ",\"callees\":";
-    AppendJsonInt(&o, (*callees.total)[0]);
+    AppendJsonInt(&o, callees.total(0));
     o += ",\"callerNames\":[";
     for (uint32_t c = callers.shape->first_child(0), k = 0; c != kNone;
          c = callers.shape->next_sibling(c)) {

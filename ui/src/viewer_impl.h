@@ -35,14 +35,14 @@ const char* ViewModeName(ViewMode v);
 // both sides), per-name colours and search matches.
 struct TreeData {
   const TreeShape* shape = nullptr;
-  const std::vector<int64_t>* x = nullptr;
-  const std::vector<int64_t>* total = nullptr;
+  const std::vector<int64_t>* x = nullptr;  // the layout (CallTree::x)
   const DiffTree* diff = nullptr;  // set for diff trees: colours by change
   int64_t base_root = 0, comparison_root = 0;
   std::vector<ImU32> name_color;            // per name id
   std::vector<uint8_t> name_match;          // per name id: matches the search
   bool valid() const { return shape != nullptr && shape->size() > 0; }
-  int64_t self(uint32_t n) const { return NodeSelf(*shape, *x, *total, n); }
+  int64_t total(uint32_t n) const { return shape->NodeTotal(*x, n); }
+  int64_t self(uint32_t n) const { return TreeShape::NodeSelf(*x, n); }
 };
 
 // A panel's view state: zoom node, scroll, orientation.
@@ -157,7 +157,7 @@ struct Viewer_Impl {
   std::optional<CallTree> table_tree;  // the not-inverted tree, only when inverted
   DiffTree diff;
   std::optional<DiffTree> table_diff;  // the not-inverted diff, only when inverted
-  std::vector<int64_t> diff_x, diff_total;
+  std::vector<int64_t> diff_x;  // the two sides' layouts summed
   TreeData main;
   TopTable top;
   std::string filter_error;  // bad filter regexp, shown beside the filters

@@ -14,6 +14,10 @@
 //     viewer finds the nodes inside a visible x range by binary search per level;
 //   - layout is Pyroscope's: a node's self part comes first, then its children, so
 //     x[first child] = x[n] + self[n] and each next sibling starts where the last ends.
+//     In pre-order that makes x[n] the sum of the self values of nodes [0, n): x has one
+//     more entry than there are nodes, x[size()] = the root's total, and a node's total
+//     and self are differences of it, x[subtree_end[n]] - x[n] and x[n + 1] - x[n]
+//     (not stored: at 6.7M nodes an array of either is 51 MB a viewer first touches).
 // The arrays are built once per (profile, options) and never change; a UI caches them.
 #ifndef PYROLENS_CORE_INCLUDE_PYROLENS_CALL_TREE_H_
 #define PYROLENS_CORE_INCLUDE_PYROLENS_CALL_TREE_H_
@@ -65,21 +69,23 @@ struct TreeShape {
     for (; parent[n] != kNone; n = parent[n]) ++d;
     return d;
   }
+  // Node n's total and self in `x`, a layout of this tree (size() + 1 entries, as
+  // CallTree::x).
+  int64_t NodeTotal(const std::vector<int64_t>& x, uint32_t n) const {
+    return WrapSub(x[subtree_end[n]], x[n]);
+  }
+  static int64_t NodeSelf(const std::vector<int64_t>& x, uint32_t n) {
+    return WrapSub(x[n + 1], x[n]);
+  }
 };
 
-// The self value of node n of a tree laid out as above (self first, then the children):
-// where its first child starts less where n starts; a leaf's total. Not stored: at 6.7M
-// nodes an array of it is 51 MB, which a viewer first touches on every load.
-inline int64_t NodeSelf(const TreeShape& t, const std::vector<int64_t>& x,
-                        const std::vector<int64_t>& total, uint32_t n) {
-  return n + 1 < t.subtree_end[n] ? WrapSub(x[n + 1], x[n]) : total[n];
-}
-
 struct CallTree : TreeShape {
-  std::vector<int64_t> total;  // per node: value of stacks through here
-  std::vector<int64_t> x;      // per node: start along the x axis, in value units
-  // Per node: value of stacks ending here.
-  int64_t self(uint32_t n) const { return NodeSelf(*this, x, total, n); }
+  // Per node: start along the x axis, in value units; then where the last node ends.
+  std::vector<int64_t> x;
+  // Value of stacks through node n.
+  int64_t total(uint32_t n) const { return NodeTotal(x, n); }
+  // Value of stacks ending at node n.
+  int64_t self(uint32_t n) const { return NodeSelf(x, n); }
 };
 
 // Builds the call tree of column options.sample_type. Stacks are weighted first (values
@@ -118,11 +124,12 @@ class CallTreeBuilder {
 // The union of two call trees: every path of either, with both sides' values (0 where a
 // side lacks the path). Same invariants as CallTree; children sorted by name.
 struct DiffTree : TreeShape {
-  std::vector<int64_t> left_total, right_total;
   std::vector<int64_t> left_x, right_x;  // per side, as CallTree::x
-  // Per side, as CallTree::self.
-  int64_t left_self(uint32_t n) const { return NodeSelf(*this, left_x, left_total, n); }
-  int64_t right_self(uint32_t n) const { return NodeSelf(*this, right_x, right_total, n); }
+  // Per side, as CallTree::total and self.
+  int64_t left_total(uint32_t n) const { return NodeTotal(left_x, n); }
+  int64_t right_total(uint32_t n) const { return NodeTotal(right_x, n); }
+  int64_t left_self(uint32_t n) const { return NodeSelf(left_x, n); }
+  int64_t right_self(uint32_t n) const { return NodeSelf(right_x, n); }
 };
 
 // Errors: ResourceExhausted past 2^32 - 1 nodes. The inputs need not outlive the result.

@@ -51,19 +51,17 @@ struct FunctionRow {
   int64_t self = 0;
   int64_t total = 0;
 };
-// Rows in name-id order, the root "total" excluded; names with no node are absent. `x` and
-// `total` are a side's layout (CallTree::x and total, a DiffTree's left_x and left_total...),
-// which give the self values (NodeSelf).
-std::vector<FunctionRow> BuildFunctionTable(const TreeShape& tree, const std::vector<int64_t>& x,
-                                            const std::vector<int64_t>& total);
+// Rows in name-id order, the root "total" excluded; names with no node are absent. `x` is
+// a layout of the tree (CallTree::x, a DiffTree's left_x or right_x), which gives the
+// values.
+std::vector<FunctionRow> BuildFunctionTable(const TreeShape& tree, const std::vector<int64_t>& x);
 
 // BuildFunctionTable in steps, for hosts that must keep drawing: Step(budget) walks about
 // `budget` more nodes and returns true once every node is counted; Take() then gives the
 // rows. The tree and its arrays must outlive the builder and stay unchanged.
 class FunctionTableBuilder {
  public:
-  FunctionTableBuilder(const TreeShape& tree, const std::vector<int64_t>& x,
-                       const std::vector<int64_t>& total);
+  FunctionTableBuilder(const TreeShape& tree, const std::vector<int64_t>& x);
   bool Step(size_t budget);
   double progress() const;  // in [0, 1]
   std::vector<FunctionRow> Take();
@@ -71,7 +69,6 @@ class FunctionTableBuilder {
  private:
   const TreeShape& tree_;
   const std::vector<int64_t>& x_;
-  const std::vector<int64_t>& total_;
   uint32_t next_ = 1;  // the next node in pre-order; the root is not a function
   std::vector<int64_t> self_by_, total_by_;  // per name
   std::vector<uint8_t> seen_;
