@@ -175,7 +175,7 @@ class PprofReader::Impl {
 
   // Reads a varint at *p before `end` into *v: 1 when read, 0 when `end` comes first, -1
   // when it runs over 10 bytes.
-  static int ScanVarint(const uint8_t** p, const uint8_t* end, uint64_t* v) {
+  [[gnu::always_inline]] static int ScanVarint(const uint8_t** p, const uint8_t* end, uint64_t* v) {
     *v = 0;
     for (int i = 0; i < 10; ++i) {
       if (*p == end) return 0;

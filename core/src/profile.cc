@@ -171,13 +171,9 @@ void LabelInterner::Rehash(size_t buckets) {
   }
 }
 
-uint32_t LabelInterner::Intern(const Label& l) {
+uint32_t LabelInterner::InternSlow(const Label& l) {
   std::vector<Label>& table = profile_->label_table;
   const bool string_label = l.str != 0 && l.num == 0 && l.num_unit == 0;
-  if (string_label && l.str < by_str_.size()) {
-    const uint64_t e = by_str_[l.str];
-    if (static_cast<uint32_t>(e) != kNone && e >> 32 == l.key) return static_cast<uint32_t>(e);
-  }
   const size_t mask = slots_.size() - 1;
   size_t i = HashLabel(l) & mask;
   uint32_t id = kNone;

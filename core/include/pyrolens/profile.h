@@ -170,11 +170,18 @@ class LabelInterner {
   // meanwhile.
   explicit LabelInterner(Profile* profile);
   // Returns the id in label_table of a label equal to `l`, adding it if absent.
-  uint32_t Intern(const Label& l);
+  uint32_t Intern(const Label& l) {
+    if (l.str != 0 && l.num == 0 && l.num_unit == 0 && l.str < by_str_.size()) {
+      const uint64_t e = by_str_[l.str];
+      if (static_cast<uint32_t>(e) != kNone && e >> 32 == l.key) return static_cast<uint32_t>(e);
+    }
+    return InternSlow(l);
+  }
   // Appends `l` to the labels of the sample being added (sample_labels).
   void Add(const Label& l) { profile_->sample_labels.push_back(Intern(l)); }
 
  private:
+  uint32_t InternSlow(const Label& l);  // Intern when by_str_ has not got it
   void Rehash(size_t buckets);
   Profile* profile_;
   std::vector<uint32_t> slots_;  // open addressing over label_table ids; kNone is empty
