@@ -490,7 +490,7 @@ class Merger {
     }
     auto same = [&](uint32_t c) {
       uint32_t b = loc_key_offsets_[c], e = loc_key_offsets_[c + 1];
-      return e - b == nw && memcmp(&loc_key_words_[b], w, nw * sizeof(uint64_t)) == 0;
+      return e - b == nw && SameBytes(&loc_key_words_[b], w, nw * sizeof(uint64_t));
     };
     uint64_t h = HashBytes(w, nw * sizeof(uint64_t));
     uint32_t id = locations_.Find(h, same);

@@ -69,7 +69,7 @@ class FieldName {
 };
 
 // Caches stack ids by the exact bytes of a sample's packed location_id field, so
-// a repeated stack costs one hash and one memcmp.
+// a repeated stack costs one hash and one compare.
 class RawStackCache {
  public:
   uint32_t Find(const uint8_t* p, uint32_t n, uint64_t h) const {
@@ -77,7 +77,7 @@ class RawStackCache {
     size_t mask = slots_.size() - 1;
     for (size_t i = h & mask; slots_[i].p != nullptr; i = (i + 1) & mask) {
       const Slot& s = slots_[i];
-      if (s.hash == h && s.n == n && memcmp(s.p, p, n) == 0) return s.stack;
+      if (s.hash == h && s.n == n && SameBytes(s.p, p, n)) return s.stack;
     }
     return kNone;
   }

@@ -134,7 +134,7 @@ uint32_t StackInterner::Intern(const uint32_t* locs, size_t n) {
     if (hashes_[s] != h) continue;
     const uint32_t* b = profile_->stack_begin(s);
     if (static_cast<size_t>(profile_->stack_end(s) - b) == n &&
-        (n == 0 || memcmp(b, locs, n * sizeof(uint32_t)) == 0)) {
+        SameBytes(b, locs, n * sizeof(uint32_t))) {
       return s;
     }
   }

@@ -9,6 +9,7 @@
 #define PYROLENS_CORE_INCLUDE_PYROLENS_PROFILE_H_
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -192,6 +193,23 @@ class LabelInterner {
 };
 
 uint64_t HashBytes(const void* data, size_t n, uint64_t seed = 0);
+
+// memcmp(a, b, n) == 0, a word at a time: wasm's memcmp (musl's) goes a byte at a time,
+// which was 40% of a 2M-sample pprof read, comparing each sample's stack with its first.
+inline bool SameBytes(const void* a, const void* b, size_t n) {
+  const auto* p = static_cast<const unsigned char*>(a);
+  const auto* q = static_cast<const unsigned char*>(b);
+  for (; n >= 8; n -= 8, p += 8, q += 8) {
+    uint64_t x, y;
+    memcpy(&x, p, 8);
+    memcpy(&y, q, 8);
+    if (x != y) return false;
+  }
+  for (; n > 0; --n) {
+    if (*p++ != *q++) return false;
+  }
+  return true;
+}
 
 // Finalizer of a 64-bit hash (murmur3's fmix64): spreads the bits of an integer key.
 inline uint64_t Mix64(uint64_t x) {
