@@ -173,7 +173,7 @@ void LabelInterner::Rehash(size_t buckets) {
 
 uint32_t LabelInterner::InternSlow(const Label& l) {
   std::vector<Label>& table = profile_->label_table;
-  const bool string_label = l.str != 0 && l.num == 0 && l.num_unit == 0;
+  const bool string_label = IsString(l);
   const size_t mask = slots_.size() - 1;
   size_t i = HashLabel(l) & mask;
   uint32_t id = kNone;

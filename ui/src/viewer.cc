@@ -541,7 +541,8 @@ void Viewer_Impl::RebuildSearch() {
   for (TreeData* d : {&main, &callers, &callees}) mark(d);
   // The share of matches: the total of matching nodes without a matching ancestor.
   const TreeShape& t = *main.shape;
-  const std::vector<int64_t>& x = main.diff ? main.diff->right_x : *main.x;  // diffs: the comparison side
+  // Diffs: the comparison side.
+  const std::vector<int64_t>& x = main.diff ? main.diff->right_x : *main.x;
   for (uint32_t n = 1; n < t.size();) {
     if (main.name_match[t.name[n]]) {
       matched_total = WrapAdd(matched_total, t.NodeTotal(x, n));

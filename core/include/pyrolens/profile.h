@@ -172,7 +172,7 @@ class LabelInterner {
   explicit LabelInterner(Profile* profile);
   // Returns the id in label_table of a label equal to `l`, adding it if absent.
   uint32_t Intern(const Label& l) {
-    if (l.str != 0 && l.num == 0 && l.num_unit == 0 && l.str < by_str_.size()) {
+    if (IsString(l) && l.str < by_str_.size()) {
       const uint64_t e = by_str_[l.str];
       if (static_cast<uint32_t>(e) != kNone && e >> 32 == l.key) return static_cast<uint32_t>(e);
     }
@@ -182,6 +182,8 @@ class LabelInterner {
   void Add(const Label& l) { profile_->sample_labels.push_back(Intern(l)); }
 
  private:
+  // A label with a string value only: the kind by_str_ finds.
+  static bool IsString(const Label& l) { return l.str != 0 && l.num == 0 && l.num_unit == 0; }
   uint32_t InternSlow(const Label& l);  // Intern when by_str_ has not got it
   void Rehash(size_t buckets);
   Profile* profile_;
