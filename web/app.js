@@ -556,7 +556,7 @@
       M = mod;
       // The viewer draws on demand (FrameDue in wasm/main.cc): input wakes it.
       for (const type of ['mousemove', 'mousedown', 'mouseup', 'mouseout', 'wheel', 'keydown',
-        'keyup', 'touchstart', 'touchmove', 'touchend', 'focus', 'blur', 'dragover']) {
+        'keyup', 'touchstart', 'touchmove', 'touchend', 'focus', 'blur']) {
         window.addEventListener(type, () => { if (!dead) M._pyro_wake(); },
           { capture: true, passive: true });
       }
