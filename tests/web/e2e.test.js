@@ -132,6 +132,27 @@ test('frames are drawn on demand: a few a second when idle, every animation fram
   await page.close();
 });
 
+test('a load draws its progress a few times a second, not every animation frame', async () => {
+  // Streamed in chunks of 30 bytes, a small gzip file takes a few hundred ms, with the
+  // viewer waiting for bytes between chunks: neither the load's start nor those waits
+  // draw every animation frame (each drawn frame costs the GPU process too).
+  const page = await openPage('?workerFrom=0&inflateChunk=30');
+  await page.evaluate(() => window.pyrolens.warmed);
+  await page.waitForTimeout(800);  // past the frames the start asked for
+  const r = await page.evaluate(async (url) => {
+    const file = new File([await (await fetch(url)).blob()], 'alloc_objects.pb.gz');
+    const f0 = window.pyrolens.frames();
+    const t0 = performance.now();
+    const [res] = await window.pyrolens.openFiles([file]);
+    return { ok: res.ok, ms: performance.now() - t0, frames: window.pyrolens.frames() - f0 };
+  }, corpus('parca/alloc_objects.pb.gz'));
+  assert.equal(r.ok, true);
+  assert.equal(await page.evaluate(() => window.pyrolens.timings.streamed), true);
+  assert.ok(r.frames <= 4 * r.ms / 1000 + 3, `${r.frames} frames in ${r.ms.toFixed(0)} ms of loading`);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('search highlights matches and reports their share', async () => {
   const page = await openPage();
   await drop(page, ['datakit/cpu.pprof']);
