@@ -41,12 +41,16 @@ void* operator new(size_t n, const std::nothrow_t&) noexcept {
   return malloc(n == 0 ? 1 : n);
 }
 void* operator new[](size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
+// GCC takes free() in a replaced operator delete for a release that does not match new.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void operator delete(void* p) noexcept { free(p); }
 void operator delete(void* p, size_t) noexcept { free(p); }
 void operator delete[](void* p) noexcept { free(p); }
 void operator delete[](void* p, size_t) noexcept { free(p); }
 void operator delete(void* p, const std::nothrow_t&) noexcept { free(p); }
 void operator delete[](void* p, const std::nothrow_t&) noexcept { free(p); }
+#pragma GCC diagnostic pop
 
 namespace pyrolens::ui {
 namespace {
