@@ -171,7 +171,8 @@ async function pyrolensDrop(browser, origin, url, profile = false) {
 
 // Frame times while zooming into wide nodes, hovering across the graph, panning it with the
 // mouse wheel and resetting, on the tree just loaded: CPU time per frame inside the module
-// and the animation-frame period.
+// and the animation-frame period; then, on their own (`whole`), those of hovering across
+// the whole tree unzoomed.
 async function interact(page) {
   const box = await page.locator('#canvas').boundingBox();
   // The zoom targets from the state once, before measuring: the state hook's JSON of
@@ -194,6 +195,14 @@ async function interact(page) {
   const stats = await page.evaluate(() => window.pyrolens.frameStats(false));
   const t1 = await page.evaluate(() => [performance.now(), window.pyrolens.frames()]);
   stats.period = (t1[0] - t0[0]) / Math.max(1, t1[1] - t0[1]);
+  // Then hovering across the whole tree, unzoomed: the frames that draw the most levels
+  // and nodes.
+  await page.evaluate(() => window.pyrolens.frameStats(true));
+  for (let i = 0; i < 30; i++) {
+    await page.mouse.move(box.x + box.width * (0.3 + 0.02 * i), box.y + box.height * (0.4 + 0.01 * i));
+    await page.waitForTimeout(30);
+  }
+  stats.whole = await page.evaluate(() => window.pyrolens.frameStats(false));
   return stats;
 }
 
@@ -302,6 +311,9 @@ async function firstTouch(browser) {
         `${f.p95.toFixed(1)} ms p95, ${f.max.toFixed(1)} ms max over ${f.frames} frames; ` +
         `animation-frame period ${f.period.toFixed(1)} ms, longest gap ${f.longest.toFixed(0)} ms`;
       console.log(fl);
+      const w = f.whole;
+      console.log(`${size.padEnd(5)} pyrolens frames while hovering the whole tree: CPU ${w.avg.toFixed(1)} ms avg, ` +
+        `${w.p95.toFixed(1)} ms p95, ${w.max.toFixed(1)} ms max over ${w.frames} frames`);
       row(size, 'pyrolens url', byUrl);
       if (PROFILE) {
         // One more drop, profiled (the profiler slows it: not a measurement).
