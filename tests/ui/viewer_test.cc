@@ -740,6 +740,49 @@ TEST_F(ViewerTest, BytesAreReadAsTheyArrive) {
   EXPECT_EQ(State()["profiles"].Size(), 1u);
 }
 
+// The vertices the main flame graph's window drew in the last frame.
+std::string FlameVertices() {
+  std::string v;
+  const ImDrawData* d = ImGui::GetDrawData();
+  for (int i = 0; i < d->CmdListsCount; ++i) {
+    const ImDrawList* l = d->CmdLists[i];
+    if (l->_OwnerName == nullptr || strstr(l->_OwnerName, "##flame") == nullptr) continue;
+    v.append(reinterpret_cast<const char*>(l->VtxBuffer.Data),
+             l->VtxBuffer.Size * sizeof(ImDrawVert));
+  }
+  return v;
+}
+
+TEST_F(ViewerTest, LevelsAreDrawnAgainWhenWhatTheyShowChanges) {
+  // A frame whose view is unchanged copies the levels' last drawing (FlameDrawing): each
+  // change below must show in the flame graph, and then stay.
+  OpenCorpus("datakit/cpu.pprof");
+  Frames(3);
+  const std::string idle = FlameVertices();
+  ASSERT_GT(idle.size(), 1000u);
+  Frames(1);
+  EXPECT_EQ(FlameVertices(), idle);
+  for (const char* c : {R"({"cmd":"setSearch","query":"fibonacci","regex":false})",
+                        R"({"cmd":"setSearch","query":"runtime\\.","regex":true})",
+                        R"({"cmd":"setSearch","query":"","regex":false})",
+                        R"({"cmd":"select","function":"main.fibonacci"})",
+                        R"({"cmd":"zoom","name":"main.fibonacci"})",
+                        R"({"cmd":"reset"})",
+                        R"({"cmd":"setTheme","theme":"light"})",
+                        R"({"cmd":"setView","view":"icicle"})",
+                        R"({"cmd":"setScale","scale":1.5})",
+                        R"({"cmd":"collapseRecursion"})",
+                        R"({"cmd":"invert"})"}) {
+    const std::string before = FlameVertices();
+    Cmd(c);
+    Frames(3);
+    const std::string after = FlameVertices();
+    EXPECT_NE(after, before) << c;
+    Frames(1);
+    EXPECT_EQ(FlameVertices(), after) << c;
+  }
+}
+
 TEST_F(ViewerTest, FiltersInvertCollapse) {
   const std::string file = "parca/fib.pb.gz";
   Profile p = Load(file);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <iterator>
 
 #include "colors.h"
 #include "json.h"
@@ -123,20 +124,43 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
       dl->AddText(font, font_size, ImVec2(px + pad, y + (row_h - font_size) * 0.5f), text_col, b, e,
                   0.f, &clip);
     }
-    if (hover_ok && mouse.x >= px && mouse.x < x_end && mouse.y >= y && mouse.y < y + row_h) {
-      panel->hovered = n;
-    }
-    if (record && drawn.size() < 20000) {
-      drawn.push_back({n, px, y, x_end - px, row_h});
-    }
+    panel->drawing.nodes.push_back({n, px, y, x_end - px, row_h});
   };
 
+  // What the levels' drawing depends on, besides the tree: the same as last frame, their
+  // vertices are copied (a frame that only moves the hover).
+  const double key[] = {static_cast<double>(reinterpret_cast<uintptr_t>(&data)),
+                        static_cast<double>(tree_version), static_cast<double>(looks_version),
+                        static_cast<double>(z), static_cast<double>(first),
+                        static_cast<double>(panel->root_at_bottom), static_cast<double>(dark),
+                        static_cast<double>(colorblind), static_cast<double>(searching),
+                        static_cast<double>(selected_name_id), origin.x, origin.y, width,
+                        clip_top, clip_bottom, font_size,
+                        static_cast<double>(data.base_root),
+                        static_cast<double>(data.comparison_root)};
+  FlameDrawing& drawing = panel->drawing;
+  const bool same = drawing.key.size() == std::size(key) &&
+                    std::equal(std::begin(key), std::end(key), drawing.key.begin());
+  if (same) {
+    dl->PrimReserve(static_cast<int>(drawing.idx.size()), static_cast<int>(drawing.vtx.size()));
+    const unsigned int base = dl->_VtxCurrentIdx;
+    std::copy(drawing.vtx.begin(), drawing.vtx.end(), dl->_VtxWritePtr);
+    dl->_VtxWritePtr += drawing.vtx.size();
+    for (ImDrawIdx i : drawing.idx) {
+      *dl->_IdxWritePtr++ = static_cast<ImDrawIdx>(i - drawing.base + base);
+    }
+    dl->_VtxCurrentIdx += static_cast<unsigned int>(drawing.vtx.size());
+  } else {
+    drawing.nodes.clear();
+  }
+  const int vtx0 = dl->VtxBuffer.Size, idx0 = dl->IdxBuffer.Size, cmds0 = dl->CmdBuffer.Size;
+  const unsigned int base0 = dl->_VtxCurrentIdx;
   // Visible rows, then levels.
   const float first_row_f = std::floor((clip_top - origin.y) / row_h);
   const float last_row_f = std::floor((clip_bottom - origin.y) / row_h);
   const int first_row = std::max(0, static_cast<int>(first_row_f));
   const int last_row = std::min(static_cast<int>(levels) - 1, static_cast<int>(last_row_f));
-  for (int row = first_row; row <= last_row; ++row) {
+  for (int row = first_row; !same && row <= last_row; ++row) {
     const uint32_t d = (panel->root_at_bottom ? levels - 1 - row : row) + first;
     const float y = row_y(d);
     if (d < zoom_depth) {
@@ -218,6 +242,23 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
       p = next;
     }
     flush_run();
+  }
+  if (!same) {
+    // Kept when it all went into one draw command (a split would renumber the vertices).
+    drawing.key.assign(std::begin(key), std::end(key));
+    if (dl->CmdBuffer.Size != cmds0) drawing.key.clear();
+    drawing.vtx.assign(dl->VtxBuffer.Data + vtx0, dl->VtxBuffer.Data + dl->VtxBuffer.Size);
+    drawing.idx.assign(dl->IdxBuffer.Data + idx0, dl->IdxBuffer.Data + dl->IdxBuffer.Size);
+    drawing.base = base0;
+  }
+  for (const DrawnNode& d : drawing.nodes) {
+    if (hover_ok && mouse.x >= d.x && mouse.x < d.x + d.w && mouse.y >= d.y && mouse.y < d.y + d.h) {
+      panel->hovered = d.id;
+    }
+  }
+  if (record) {
+    drawn.assign(drawing.nodes.begin(),
+                 drawing.nodes.begin() + std::min<size_t>(drawing.nodes.size(), 20000));
   }
   if (panel->hovered != kNone) {
     const uint32_t h = panel->hovered;

@@ -457,6 +457,7 @@ void Viewer_Impl::RebuildColors(TreeData* data) {
   data->name_color.resize(names.size());
   for (uint32_t i = 0; i < names.size(); ++i) data->name_color[i] = PackageColor(names[i], dark);
   data->name_match.assign(names.size(), 0);
+  ++looks_version;
 }
 
 void Viewer_Impl::SortTop() {
@@ -511,6 +512,7 @@ void Viewer_Impl::RebuildSearch() {
   built_search = search;
   built_search_regex = search_regex;
   search_tree_version = tree_version;
+  ++looks_version;
   search_error.clear();
   search_re.reset();
   matched_total = 0;

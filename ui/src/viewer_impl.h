@@ -45,6 +45,23 @@ struct TreeData {
   int64_t self(uint32_t n) const { return TreeShape::NodeSelf(*x, n); }
 };
 
+// A node drawn in the last frame of a panel (pixels, window coordinates).
+struct DrawnNode {
+  uint32_t id;
+  float x, y, w, h;
+};
+
+// A panel's levels as last drawn (DrawFlame): a frame whose view is the same (`key`: tree,
+// colours, search, zoom, size, scroll...) copies their vertices instead of searching every
+// level again, and finds the hovered node among their rectangles.
+struct FlameDrawing {
+  std::vector<double> key;
+  std::vector<ImDrawVert> vtx;
+  std::vector<ImDrawIdx> idx;
+  unsigned int base = 0;  // the vertex index idx counts from
+  std::vector<DrawnNode> nodes;
+};
+
 // A panel's view state: zoom node, scroll, orientation.
 struct FlamePanel {
   uint32_t zoom = 0;
@@ -52,12 +69,7 @@ struct FlamePanel {
   bool hide_root = false;  // draw from the root's children (the sandwich's halves)
   int scroll_to_root = 2;  // frames left to re-scroll so the root row is visible
   uint32_t hovered = kNone;
-};
-
-// A node drawn in the last frame of the main panel (pixels, window coordinates).
-struct DrawnNode {
-  uint32_t id;
-  float x, y, w, h;
+  FlameDrawing drawing;
 };
 
 // The last line of node and row tooltips.
@@ -167,6 +179,7 @@ struct Viewer_Impl {
   bool built_search_regex = false;
   uint64_t search_tree_version = ~0ull;
   uint64_t tree_version = 0;
+  uint64_t looks_version = 0;  // bumped when name colours or search matches change
   std::unique_ptr<re2::RE2> search_re;
   std::string search_error;
   int64_t matched_total = 0;
