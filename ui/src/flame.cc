@@ -32,11 +32,11 @@ double Change(const DiffTree& d, uint32_t n, int64_t base_root, int64_t cmp_root
 
 }  // namespace
 
-void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* panel, ImVec2 size,
-                            bool record) {
-  if (record) drawn.clear();
+void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* panel,
+                            ImVec2 size) {
   panel->hovered = kNone;
   if (!data.valid() || size.x < 4 || size.y < 4) {
+    panel->drawing = FlameDrawing();
     ImGui::Dummy(size);
     return;
   }
@@ -255,10 +255,6 @@ void Viewer_Impl::DrawFlame(const char* id, const TreeData& data, FlamePanel* pa
     if (hover_ok && mouse.x >= d.x && mouse.x < d.x + d.w && mouse.y >= d.y && mouse.y < d.y + d.h) {
       panel->hovered = d.id;
     }
-  }
-  if (record) {
-    drawn.assign(drawing.nodes.begin(),
-                 drawing.nodes.begin() + std::min<size_t>(drawing.nodes.size(), 20000));
   }
   if (panel->hovered != kNone) {
     const uint32_t h = panel->hovered;

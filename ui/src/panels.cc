@@ -574,8 +574,8 @@ void Viewer_Impl::DrawSandwich(ImVec2 size) {
     ImGui::Text("callers of %s (above) and its callees (below)", selected_name.c_str());
     ImVec2 avail = ImGui::GetContentRegionAvail();
     float half = std::floor((avail.y - ImGui::GetStyle().ItemSpacing.y) * 0.5f);
-    DrawFlame("##callers", callers, &callers_panel, ImVec2(avail.x, half), false);
-    DrawFlame("##callees", callees, &callees_panel, ImVec2(avail.x, half), false);
+    DrawFlame("##callers", callers, &callers_panel, ImVec2(avail.x, half));
+    DrawFlame("##callees", callees, &callees_panel, ImVec2(avail.x, half));
   }
   ImGui::EndChild();
 }
@@ -647,18 +647,18 @@ void Viewer_Impl::Frame(float width, float height) {
     ImGui::PopID();
   }
   if (profiles.empty()) {
-    drawn.clear();
+    main_panel.drawing = FlameDrawing();
     DrawEmpty();
   } else {
     DrawFilters();
     ImVec2 avail = ImGui::GetContentRegionAvail();
     switch (view) {
       case ViewMode::kTop:
-        drawn.clear();
+        main_panel.drawing = FlameDrawing();
         DrawTopTable(avail);
         break;
       case ViewMode::kSandwich: {
-        drawn.clear();
+        main_panel.drawing = FlameDrawing();
         float tw = std::floor(avail.x * 0.4f);
         DrawTopTable(ImVec2(tw, avail.y));
         ImGui::SameLine();
@@ -674,7 +674,7 @@ void Viewer_Impl::Frame(float width, float height) {
         }
         ImGui::BeginGroup();
         DrawBreadcrumb();
-        DrawFlame("##flame", main, &main_panel, ImGui::GetContentRegionAvail(), true);
+        DrawFlame("##flame", main, &main_panel, ImGui::GetContentRegionAvail());
         ImGui::EndGroup();
         break;
       }

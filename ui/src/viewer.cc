@@ -317,7 +317,7 @@ void Viewer_Impl::EnsureDerived() {
 Status Viewer_Impl::RebuildTrees() {
   ++tree_version;
   tooltip_node = kNone;
-  drawn.clear();  // the last frame's nodes are the old tree's
+  main_panel.drawing = FlameDrawing();  // the last frame's nodes are the old tree's
   main = TreeData();
   tree = CallTree();
   table_tree.reset();
@@ -999,7 +999,9 @@ std::string Viewer_Impl::State() const {
     o += "null";
   }
   o += ",\"nodes\":[";
-  for (size_t i = 0; have && i < drawn.size(); ++i) {
+  // At most 20000 (a state for tests and hosts, not a dump of the tree).
+  const std::vector<DrawnNode>& drawn = main_panel.drawing.nodes;
+  for (size_t i = 0; have && i < std::min<size_t>(drawn.size(), 20000); ++i) {
     const DrawnNode& d = drawn[i];
     if (i) o += ',';
     o += "{\"id\":" + std::to_string(d.id) + ",\"name\":";

@@ -198,8 +198,9 @@ struct Viewer_Impl {
   TreeData callers, callees;
 
   // panels and per-frame scratch (capacity kept: idle frames do not allocate)
+  // main_panel.drawing.nodes: the nodes the state hook reports (none unless a frame drew
+  // the flame graph or icicle).
   FlamePanel main_panel, callers_panel, callees_panel;
-  std::vector<DrawnNode> drawn;
   uint32_t tooltip_node = kNone;  // the tooltip texts below describe this node
   const TreeData* tooltip_tree = nullptr;
   std::string tooltip_source, tooltip_values;
@@ -263,8 +264,8 @@ struct Viewer_Impl {
   void DrawSandwich(ImVec2 size);
   void DrawOverlays(float width, float height);
   void DrawEmpty();
-  // Draws `data` into a child region of `size`; records drawn nodes when `record`.
-  void DrawFlame(const char* id, const TreeData& data, FlamePanel* panel, ImVec2 size, bool record);
+  // Draws `data` into a child region of `size`; panel->drawing keeps the nodes drawn.
+  void DrawFlame(const char* id, const TreeData& data, FlamePanel* panel, ImVec2 size);
   void DrawTooltip(const TreeData& data, uint32_t node, uint32_t zoom);
 };
 
