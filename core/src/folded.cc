@@ -163,7 +163,9 @@ Result<Profile> ReadFolded(std::string_view data) {
       size_t semi = stack.find(';', start);
       std::string_view frame = stack.substr(start, semi == std::string_view::npos
                                                        ? std::string_view::npos : semi - start);
-      if (!frame.empty()) frames.push_back(frame);
+      // A frame of blanks only is none, as an empty one is: written first on a line, it
+      // would be trimmed away when read again.
+      if (!TrimLine(frame).empty()) frames.push_back(frame);
       if (semi == std::string_view::npos) break;
       start = semi + 1;
     }

@@ -43,6 +43,19 @@ TEST(FoldedTest, FramesMayContainSpaces) {
   EXPECT_EQ(r->Total(0), 7);
 }
 
+TEST(FoldedTest, FramesOfBlanksOnlyAreNone) {
+  // Found by fuzz_folded: the stack ";\r;" read as one frame "\r", written as "\r 8", which
+  // reads again as a stack "8" of one sample.
+  Result<Profile> r = ReadFolded("a;b 2\n;\r; 8\na; \t;b 3\n");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->num_samples(), 2u);
+  EXPECT_EQ(r->stats.skipped_lines, 1u);
+  EXPECT_EQ(Frames(*r, r->sample_stack[1]), (std::vector<std::string>{"a", "b"}));
+  Result<Profile> again = ReadFolded(WriteFolded(*r, 0));
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(again->Total(0), r->Total(0));
+}
+
 TEST(FoldedTest, BracketedValueListsGiveSeveralTypes) {
   Result<Profile> r = ReadFolded("a;b [2 300]\na;c [1 50]\n");
   ASSERT_TRUE(r.ok());
